@@ -58,10 +58,11 @@ class Outlet:
     name: str
     country: str | None = None
     language: str | None = None
-    state_affiliated: bool = False
+    state_affiliated: bool | None = False  # None: not known (an outlet missing from the registry)
     ownership: str | None = None
     kind: str = "media"
     domains: tuple[str, ...] = ()
+    group: str | None = None  # language editions share their main outlet's id here
 
     def to_json(self) -> dict[str, Any]:
         return {

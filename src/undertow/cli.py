@@ -1,0 +1,305 @@
+"""The ``undertow`` command line: thin wrappers over the library (parse, call, print)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from undertow import config
+from undertow.errors import InputError, UndertowError
+
+app = typer.Typer(
+    name="undertow",
+    help="Who said what, when, about which issue, with which framing: ingest, annotate, search.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="Database file or URL (default: $UNDERTOW_DB or undertow.db).")
+]
+PublishedOpt = Annotated[
+    str | None,
+    typer.Option("--published", help="Publication date (YYYY-MM-DD) for inputs that carry none."),
+]
+
+
+def _day(value: str | None, flag: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
+
+
+def _sources(store: Any, allow_private: bool, robots: bool) -> Any:
+    from undertow.ingest.fetch import Fetcher, FetchPolicy
+    from undertow.ingest.sources import Sources
+
+    policy = FetchPolicy(allow_private=allow_private, respect_robots=robots)
+    return Sources(fetcher=Fetcher(policy), memory=store)
+
+
+@app.command()
+def ingest(
+    sources: Annotated[
+        list[str], typer.Argument(help="Files, folders, JSONL, RSS/Atom feeds or http(s) URLs.")
+    ],
+    db: DbOpt = None,
+    published: PublishedOpt = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes for extraction.")] = 1,
+    allow_private: Annotated[
+        bool, typer.Option("--allow-private", help="Allow fetching loopback/private addresses.")
+    ] = False,
+    robots: Annotated[bool, typer.Option("--robots/--no-robots", help="Honour robots.txt.")] = True,
+    outlets: Annotated[Path | None, typer.Option(help="Outlets registry YAML (default: shipped).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Ingest documents into the store. Exit code 1 when any input failed (the rest are stored)."""
+    from undertow.pipeline import PipelineOptions
+    from undertow.pipeline import ingest as run_ingest
+    from undertow.store import Store
+
+    options = PipelineOptions(
+        languages=config.Settings.from_env().languages,
+        default_published=_day(published, "--published"),
+        outlets_file=str(outlets) if outlets else None,
+    )
+    with Store.open(db) as store:
+        progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[last]}"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=quiet,
+            transient=True,
+        )
+        with progress:
+            task = progress.add_task("ingest", total=None, last="")
+
+            def on_event(kind: str, obj: Any) -> None:
+                if kind == "error":
+                    progress.console.print(f"[red]error[/red] {obj.source}: {obj.reason}", highlight=False)
+                    progress.advance(task)
+                elif kind == "saved":
+                    doc, _ = obj
+                    progress.update(task, advance=1, last=(doc.title or doc.source)[:50])
+
+            report = run_ingest(
+                sources,
+                store,
+                options=options,
+                sources=_sources(store, allow_private, robots),
+                workers=workers,
+                on_event=on_event,
+            )
+        total = store.count_documents()
+    out.print(
+        f"ingested: {report.stored} new, {report.duplicates} syndicated copies folded, "
+        f"{report.unchanged} unchanged, {report.failed} failed; {total} documents in {config.db_url(db)}",
+        highlight=False,
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def annotate(
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders, JSONL, feeds or URLs.")],
+    published: PublishedOpt = None,
+    taxonomy: Annotated[
+        list[Path] | None, typer.Option("--taxonomy", help="Narrative taxonomy YAML (repeatable).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl (one record per line) or json.")] = "jsonl",
+    db: Annotated[
+        str | None, typer.Option("--db", help="Also store the documents here (default: nothing stored).")
+    ] = None,
+    allow_private: Annotated[bool, typer.Option("--allow-private")] = False,
+) -> None:
+    """Print the record (docs/record.md) of each input as JSON, one object per document."""
+    from undertow.pipeline import PipelineOptions
+    from undertow.pipeline import ingest as run_ingest
+    from undertow.store import Store
+
+    if fmt not in ("jsonl", "json"):
+        raise typer.BadParameter("use jsonl or json", param_hint="--format")
+    for t in taxonomy or []:
+        if not t.exists():
+            raise typer.BadParameter(f"{t}: no such file", param_hint="--taxonomy")
+    options = PipelineOptions(
+        languages=config.Settings.from_env().languages, default_published=_day(published, "--published")
+    )
+    records: list[dict[str, Any]] = []
+
+    def on_event(kind: str, obj: Any) -> None:
+        if kind == "error":
+            err.print(f"[red]error[/red] {obj.source}: {obj.reason}", highlight=False)
+        elif kind == "saved":
+            doc, _ = obj
+            rec = doc.to_record()
+            if fmt == "jsonl":
+                sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            else:
+                records.append(rec)
+
+    # Without --db the documents go to a throw-away in-memory store, so syndicated copies among
+    # the inputs are still folded and the code path is the same as ingest's.
+    with Store.open(db or "sqlite://") as store:
+        report = run_ingest(
+            inputs, store, options=options, sources=_sources(store, allow_private, True), on_event=on_event
+        )
+    if fmt == "json":
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str, typer.Argument(help='Full-text query (FTS5 syntax: words, "phrases", OR, NOT, prefix*).')
+    ],
+    db: DbOpt = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Only documents in this language.")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only this outlet id.")] = None,
+    duplicates: Annotated[bool, typer.Option("--duplicates", help="Include syndicated copies.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    fmt: Annotated[str, typer.Option("--format", help="table or jsonl.")] = "table",
+) -> None:
+    """Search stored documents (titles and text), best matches first."""
+    from undertow.store import Store
+    from undertow.store.sqlite import SearchQueryError
+
+    with Store.open(db) as store:
+        try:
+            hits = store.search(
+                query,
+                limit=limit,
+                language=lang,
+                since=_day(since, "--since"),
+                until=_day(until, "--until"),
+                outlet=outlet,
+                include_duplicates=duplicates,
+            )
+        except SearchQueryError as exc:
+            err.print(f"[red]error[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+    if fmt == "jsonl":
+        for h in hits:
+            sys.stdout.write(json.dumps(h, default=str, ensure_ascii=False) + "\n")
+        return
+    table = Table("published", "outlet", "lang", "title", "snippet", show_lines=False)
+    for h in hits:
+        table.add_row(
+            str(h["published"] or "—"),
+            h["outlet_id"] or "—",
+            h["language"] or "—",
+            h["title"] or "—",
+            h["snippet"],
+        )
+    out.print(table)
+    out.print(f"{len(hits)} result(s)", highlight=False)
+
+
+_INTERVAL = re.compile(r"^(\d+)\s*([smhd]?)$")
+
+
+def _seconds(value: str) -> float:
+    m = _INTERVAL.match(value.strip().lower())
+    if not m:
+        raise typer.BadParameter(f"{value!r}: use e.g. 30s, 10m, 2h", param_hint="--every")
+    n, unit = int(m.group(1)), m.group(2) or "s"
+    return n * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+
+
+@app.command()
+def watch(
+    feeds: Annotated[list[str], typer.Argument(help="RSS/Atom feed URLs (or feed files).")],
+    every: Annotated[str, typer.Option(help="Polling interval: 30s, 10m, 1h.")] = "10m",
+    db: DbOpt = None,
+    iterations: Annotated[int, typer.Option(help="Stop after this many polls (0: run until stopped).")] = 0,
+    allow_private: Annotated[bool, typer.Option("--allow-private")] = False,
+    robots: Annotated[bool, typer.Option("--robots/--no-robots")] = True,
+) -> None:
+    """Poll feeds at an interval: conditional GET, only items not seen before are ingested."""
+    from undertow.pipeline import PipelineOptions
+    from undertow.pipeline import ingest as run_ingest
+    from undertow.store import Store
+
+    interval = _seconds(every)
+    options = PipelineOptions(languages=config.Settings.from_env().languages)
+    n = 0
+    with Store.open(db) as store:
+        srcs = _sources(store, allow_private, robots)
+        while True:
+            n += 1
+            report = run_ingest(
+                feeds,
+                store,
+                options=options,
+                sources=srcs,
+                on_event=lambda k, o: k == "error" and err.print(f"[red]error[/red] {o.source}: {o.reason}"),
+            )
+            stamp = dt.datetime.now().strftime("%H:%M:%S")
+            out.print(
+                f"{stamp} poll {n}: {report.stored} new, {report.duplicates} folded, {report.failed} failed",
+                highlight=False,
+            )
+            if iterations and n >= iterations:
+                break
+            time.sleep(interval)
+
+
+@app.command()
+def stats(db: DbOpt = None) -> None:
+    """What the store holds: documents, syndicated copies, languages, outlets, dates."""
+    from undertow.store import Store
+
+    with Store.open(db) as store:
+        s = store.stats()
+    out.print(
+        f"{s['documents']} documents ({s['canonical']} canonical, {s['duplicates']} syndicated copies, "
+        f"{s['undated']} undated), published {s['first_published']} … {s['last_published']}; "
+        f"{s['ingest_errors']} ingest errors logged",
+        highlight=False,
+    )
+    table = Table("outlet", "documents")
+    for k, v in s["by_outlet"].items():
+        table.add_row(str(k), str(v))
+    out.print(table)
+    out.print("languages: " + ", ".join(f"{k}={v}" for k, v in s["by_language"].items()), highlight=False)
+
+
+def main() -> None:  # pragma: no cover
+    try:
+        app()
+    except (UndertowError, InputError) as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,110 @@
+"""RSS/Atom feeds: parse a feed document into items (feedparser does the format work)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import email.utils
+import hashlib
+from dataclasses import dataclass
+
+import feedparser
+
+from undertow.errors import InputError
+
+#: Feed content shorter than this (characters of markup) is treated as a teaser: the item's
+#: page is fetched instead of using the content carried in the feed.
+FULL_TEXT_MIN_CHARS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    key: str  # stable identity of the item within its feed (guid, else link, else content hash)
+    link: str | None
+    title: str | None
+    author: str | None
+    published: dt.date | None
+    content_html: str | None  # full text carried by the feed, if any
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str | None
+    entries: list[FeedEntry]
+
+
+def looks_like_feed(data: bytes, content_type: str | None = None) -> bool:
+    ct = (content_type or "").lower()
+    if any(t in ct for t in ("rss", "atom", "rdf")):
+        return True
+    head = data[:1024].lstrip().lower()
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if b"<html" in head:
+        return False
+    return b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
+
+
+def parse_feed(data: bytes, source: str) -> ParsedFeed:
+    """Parse feed bytes; a feed that is not well-formed still yields what could be read,
+    but a document with no feed structure at all is an error naming ``source``."""
+    parsed = feedparser.parse(data)
+    if parsed.bozo and not parsed.entries:
+        reason = str(getattr(parsed, "bozo_exception", "") or "unreadable").splitlines()[0]
+        raise InputError(source, f"malformed feed: {reason}")
+    if not parsed.get("version") and not parsed.entries:
+        raise InputError(source, "not an RSS or Atom feed")
+    feed_title = parsed.feed.get("title") if parsed.get("feed") else None
+    return ParsedFeed(title=feed_title, entries=[_entry(e) for e in parsed.entries])
+
+
+def _entry_date(e: feedparser.FeedParserDict) -> dt.date | None:
+    """The day of publication in the publisher's own time zone (feedparser's parsed tuples are
+    normalised to UTC, which moves late-evening Moscow or Kyiv items to the previous day)."""
+    for field in ("published", "updated", "created"):
+        raw = e.get(field)
+        if not raw:
+            continue
+        local = _parse_local(str(raw))
+        if local:
+            return local
+        t = e.get(f"{field}_parsed")
+        if t:
+            return dt.datetime.fromtimestamp(calendar.timegm(t), dt.UTC).date()
+    return None
+
+
+def _parse_local(raw: str) -> dt.date | None:
+    raw = raw.strip()
+    try:
+        return email.utils.parsedate_to_datetime(raw).date()  # RFC 822 (RSS)
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        return dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).date()  # RFC 3339 (Atom)
+    except ValueError:
+        return None
+
+
+def _entry(e: feedparser.FeedParserDict) -> FeedEntry:
+    link = e.get("link") or None
+    content = None
+    if e.get("content"):
+        content = max((c.get("value", "") for c in e["content"]), key=len) or None
+    summary = e.get("summary") or None
+    if (not content or len(content) < len(summary or "")) and summary:
+        content = summary
+    if content and len(content) < FULL_TEXT_MIN_CHARS and link:
+        content = None
+    published = _entry_date(e)
+    key = e.get("id") or e.get("guid") or link
+    if not key:
+        key = "sha256:" + hashlib.sha256((content or e.get("title", "")).encode("utf-8")).hexdigest()
+    return FeedEntry(
+        key=str(key),
+        link=link,
+        title=e.get("title") or None,
+        author=e.get("author") or None,
+        published=published,
+        content_html=content,
+    )

@@ -1,0 +1,1 @@
+"""Knowledge kept as data: YAML files under ``undertow/data`` validated on load."""

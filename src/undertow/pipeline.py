@@ -1,0 +1,221 @@
+"""The pipeline: the one place that knows the order of the stages.
+
+    source -> extract -> language -> outlet -> (annotate -> classify: later issues) -> store
+
+``Pipeline.document`` turns one raw item into a :class:`~undertow.records.Document`;
+``ingest`` runs it over many inputs (optionally in worker processes, each loading its models
+once) and writes the results to a :class:`~undertow.store.Store` from the parent process, one
+transaction per document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from undertow.config import DEFAULT_LANGUAGES
+from undertow.errors import InputError
+from undertow.ingest.dedupe import Fingerprint, fingerprint
+from undertow.ingest.extract import Extracted, decode_bytes, extract_html, extract_plain_text
+from undertow.ingest.sources import RawItem, Sources
+from undertow.knowledge.outlets import OutletRegistry, default_registry
+from undertow.language.langid import get_identifier
+from undertow.records import Document
+from undertow.store import SaveResult, Store
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    default_published: dt.date | None = None  # ``--published``: used where the input gives no date
+    outlets_file: str | None = None
+
+
+class Pipeline:
+    """Runs the document stages over raw items. Models load once, when the pipeline is built."""
+
+    def __init__(self, options: PipelineOptions | None = None, outlets: OutletRegistry | None = None) -> None:
+        self.options = options or PipelineOptions()
+        if outlets is not None:
+            self.outlets = outlets
+        elif self.options.outlets_file:
+            self.outlets = OutletRegistry.load(self.options.outlets_file)
+        else:
+            self.outlets = default_registry()
+        self.langid = get_identifier(tuple(self.options.languages))
+
+    def document(self, item: RawItem) -> Document:
+        """Extract, date, tag and language-identify one item. Raises ``InputError``."""
+        ex = self._extract(item)
+        if not ex.text.strip():
+            raise InputError(item.source, "no article text found (empty, or a page that needs JavaScript)")
+        url = item.url or ex.url
+        published, published_source = self._published(item, ex)
+        doc = Document(
+            source=item.source,
+            text=ex.text,
+            url=url,
+            title=item.title or ex.title,
+            author=item.author or ex.author,
+            section=ex.section,
+            outlet=self.outlets.resolve(url, declared=item.outlet, sitename=ex.sitename),
+            published=published,
+            published_source=published_source,
+            fetched=item.fetched,
+        )
+        lang, doc.paragraphs = self.langid.paragraphs(doc.text)
+        doc.language = item.language or lang or ex.language_hint
+        return doc
+
+    def _extract(self, item: RawItem) -> Extracted:
+        data = item.data
+        text = data if isinstance(data, str) else decode_bytes(data, item.charset, source=item.source)
+        if item.kind == "text":
+            return extract_plain_text(text)
+        return extract_html(text, url=item.url)
+
+    def _published(self, item: RawItem, ex: Extracted) -> tuple[dt.date | None, Any]:
+        """Publication date and where it came from. Never the fetch time: unknown stays None."""
+        if item.published_source == "jsonl" and item.published:
+            return item.published, "jsonl"
+        if ex.published:
+            return ex.published, "page"
+        if item.published:
+            return item.published, item.published_source
+        if self.options.default_published:
+            return self.options.default_published, "argument"
+        return None, None
+
+
+# --- running over many inputs ------------------------------------------------------------------
+
+_worker_pipeline: Pipeline | None = None
+
+
+def _init_worker(options: PipelineOptions) -> None:
+    global _worker_pipeline
+    _limit_threads()
+    _worker_pipeline = Pipeline(options)
+
+
+def _limit_threads() -> None:
+    """One inference thread per worker process (several threads per process thrash on 2 cores)."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scipy/numpy stacks
+        pass
+
+
+def _process(item: RawItem) -> tuple[Document, Fingerprint] | InputError:
+    assert _worker_pipeline is not None
+    return process_item(_worker_pipeline, item)
+
+
+def process_item(pipeline: Pipeline, item: RawItem) -> tuple[Document, Fingerprint] | InputError:
+    try:
+        doc = pipeline.document(item)
+    except InputError as err:
+        return err
+    except Exception as exc:  # an extractor bug must not stop the batch: report it as this input's error
+        return InputError(item.source, f"internal error while processing: {type(exc).__name__}: {exc}")
+    return doc, fingerprint(doc.text)
+
+
+@dataclass
+class IngestReport:
+    stored: int = 0
+    duplicates: int = 0
+    unchanged: int = 0
+    errors: list[InputError] = field(default_factory=list)
+    doc_ids: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.errors)
+
+    def add(self, result: SaveResult) -> None:
+        if result.outcome == "stored":
+            self.stored += 1
+        elif result.outcome == "duplicate":
+            self.duplicates += 1
+        else:
+            self.unchanged += 1
+        self.doc_ids.append(result.doc_id)
+
+
+
+
+def ingest(
+    inputs: Iterable[str],
+    store: Store,
+    *,
+    options: PipelineOptions | None = None,
+    sources: Sources | None = None,
+    workers: int = 1,
+    on_event: Callable[[str, Any], None] | None = None,
+) -> IngestReport:
+    """Ingest every input into ``store``; bad inputs are reported and skipped, never fatal."""
+    options = options or PipelineOptions()
+    sources = sources or Sources(memory=store)
+    report = IngestReport()
+    notify = on_event or (lambda kind, obj: None)
+
+    def handle(item: RawItem, outcome: tuple[Document, Fingerprint] | InputError) -> None:
+        if isinstance(outcome, InputError):
+            report.errors.append(outcome)
+            store.record_error(outcome.source, outcome.reason)
+            notify("error", outcome)
+            return
+        doc, fp = outcome
+        result = store.save_document(doc, fp)
+        if item.feed:
+            store.mark_feed_item(item.feed[0], item.feed[1], result.doc_id)
+        report.add(result)
+        notify("saved", (doc, result))
+
+    for item, outcome in _run(sources.items(inputs), options, workers, report, store, notify):
+        handle(item, outcome)
+    return report
+
+
+def _run(
+    items: Iterator[RawItem | InputError],
+    options: PipelineOptions,
+    workers: int,
+    report: IngestReport,
+    store: Store,
+    notify: Callable[[str, Any], None],
+) -> Iterator[tuple[RawItem, tuple[Document, Fingerprint] | InputError]]:
+    """Yield ``(item, outcome)`` pairs, processing in ``workers`` processes with bounded look-ahead."""
+
+    def source_errors() -> Iterator[RawItem]:
+        for it in items:
+            if isinstance(it, InputError):
+                report.errors.append(it)
+                store.record_error(it.source, it.reason)
+                notify("error", it)
+            else:
+                notify("item", it)
+                yield it
+
+    if workers <= 1:
+        pipeline = Pipeline(options)
+        for item in source_errors():
+            yield item, process_item(pipeline, item)
+        return
+    window: deque[tuple[RawItem, Future[Any]]] = deque()
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options,)) as pool:
+        for item in source_errors():
+            window.append((item, pool.submit(_process, item)))
+            if len(window) >= workers * 4:
+                done_item, fut = window.popleft()
+                yield done_item, fut.result()
+        while window:
+            done_item, fut = window.popleft()
+            yield done_item, fut.result()

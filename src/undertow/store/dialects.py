@@ -1,0 +1,46 @@
+"""The one place where SQL differs between database engines.
+
+Everything else in the store is portable SQLAlchemy Core; a dialect supplies connection set-up,
+the full-text index and the full-text query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    language: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    outlet: str | None = None
+    include_duplicates: bool = False
+
+
+class Dialect(Protocol):
+    name: str
+
+    def configure(self, engine: Engine) -> None: ...
+
+    def create_search_index(self, conn: Connection) -> None: ...
+
+    def search(
+        self, conn: Connection, query: str, filters: SearchFilters, limit: int
+    ) -> list[dict[str, Any]]: ...
+
+
+def for_name(name: str) -> Dialect:
+    if name == "sqlite":
+        from undertow.store.sqlite import SQLiteDialect
+
+        return SQLiteDialect()
+    raise NotImplementedError(f"database engine {name!r} is not supported yet (use SQLite)")
+
+
+def for_connection(conn: Connection) -> Dialect:
+    return for_name(conn.dialect.name)

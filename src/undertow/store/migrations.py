@@ -1,0 +1,57 @@
+"""Versioned schema migrations.
+
+Each migration is ``(version, description, function)``; ``migrate`` applies those newer than the
+stored ``schema_version`` in order, each in its own transaction. A migration may only create or
+alter what existed at its version: new columns get a new migration, never an edit of an old one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Engine, inspect, select
+
+from undertow.store import dialects
+from undertow.store.schema import TABLES_V1, metadata, schema_version
+
+Migration = tuple[int, str, Callable[[Connection], None]]
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=TABLES_V1)
+    dialects.for_connection(conn).create_search_index(conn)
+
+
+MIGRATIONS: list[Migration] = [
+    (1, "documents, near-duplicate index, feeds, ingest errors, full-text search", _v1),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    return int(
+        conn.execute(select(schema_version.c.version).order_by(schema_version.c.version.desc())).scalar() or 0
+    )
+
+
+def migrate(engine: Engine) -> list[int]:
+    """Bring the database to the latest schema; returns the versions applied."""
+    applied = []
+    with engine.connect() as conn:
+        have = current_version(conn)
+    for version, description, fn in MIGRATIONS:
+        if version <= have:
+            continue
+        with engine.begin() as conn:
+            fn(conn)
+            conn.execute(
+                schema_version.insert().values(
+                    version=version, description=description, applied_at=dt.datetime.now(dt.UTC)
+                )
+            )
+        applied.append(version)
+    return applied

@@ -1,0 +1,103 @@
+"""SQLite specifics: WAL and pragmas on every connection, FTS5 full-text search."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event, text
+
+from undertow.errors import UndertowError
+from undertow.store.dialects import SearchFilters
+
+
+class SearchQueryError(UndertowError):
+    """The full-text query could not be parsed."""
+
+
+_FTS_DDL = [
+    """CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
+        title, text, content='documents', content_rowid='seq',
+        tokenize='unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER IF NOT EXISTS documents_fts_ai AFTER INSERT ON documents BEGIN
+        INSERT INTO documents_fts(rowid, title, text) VALUES (new.seq, new.title, new.text); END""",
+    """CREATE TRIGGER IF NOT EXISTS documents_fts_ad AFTER DELETE ON documents BEGIN
+        INSERT INTO documents_fts(documents_fts, rowid, title, text)
+        VALUES ('delete', old.seq, old.title, old.text); END""",
+    """CREATE TRIGGER IF NOT EXISTS documents_fts_au AFTER UPDATE OF title, text ON documents BEGIN
+        INSERT INTO documents_fts(documents_fts, rowid, title, text)
+        VALUES ('delete', old.seq, old.title, old.text);
+        INSERT INTO documents_fts(rowid, title, text) VALUES (new.seq, new.title, new.text); END""",
+]
+
+_PLAIN_QUERY = re.compile(r'^[\w\s"*]+$', re.UNICODE)
+_TERM = re.compile(r"\w+", re.UNICODE)
+
+
+class SQLiteDialect:
+    name = "sqlite"
+
+    def configure(self, engine: Engine) -> None:
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+    def create_search_index(self, conn: Connection) -> None:
+        for ddl in _FTS_DDL:
+            conn.exec_driver_sql(ddl)
+
+    def search(
+        self, conn: Connection, query: str, filters: SearchFilters, limit: int
+    ) -> list[dict[str, Any]]:
+        if not query.strip():
+            raise SearchQueryError("empty search query")
+        try:
+            return self._search(conn, query, filters, limit)
+        except Exception as exc:  # FTS5 syntax errors surface as OperationalError
+            if "fts5" not in str(exc).lower() and "syntax" not in str(exc).lower():
+                raise
+            if _PLAIN_QUERY.match(query):
+                raise SearchQueryError(f"cannot parse search query {query!r}: {_reason(exc)}") from exc
+        # Not FTS syntax (e.g. "security-guarantees", "U.S."): search its words as a phrase.
+        terms = _TERM.findall(query)
+        if not terms:
+            raise SearchQueryError(f"search query {query!r} has no words to search for")
+        phrase = '"' + " ".join(terms) + '"'
+        return self._search(conn, phrase, filters, limit)
+
+    def _search(self, conn: Connection, query: str, f: SearchFilters, limit: int) -> list[dict[str, Any]]:
+        where = ["documents_fts MATCH :q"]
+        params: dict[str, Any] = {"q": query, "limit": limit}
+        if f.language:
+            where.append("d.language = :language")
+            params["language"] = f.language
+        if f.since:
+            where.append("d.published >= :since")
+            params["since"] = f.since.isoformat()
+        if f.until:
+            where.append("d.published <= :until")
+            params["until"] = f.until.isoformat()
+        if f.outlet:
+            where.append("d.outlet_id = :outlet")
+            params["outlet"] = f.outlet
+        if not f.include_duplicates:
+            where.append("d.duplicate_of IS NULL")
+        sql = f"""
+            SELECT d.id, d.title, d.url, d.outlet_id, d.language, d.published,
+                   snippet(documents_fts, 1, '[', ']', '…', 16) AS snippet,
+                   bm25(documents_fts, 2.0, 1.0) AS score
+            FROM documents_fts JOIN documents d ON d.seq = documents_fts.rowid
+            WHERE {" AND ".join(where)}
+            ORDER BY score LIMIT :limit"""
+        return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+
+
+def _reason(exc: Exception) -> str:
+    msg = str(getattr(exc, "orig", exc))
+    return msg.splitlines()[0]

@@ -1,0 +1,328 @@
+"""The record store: one class, the same methods on every database engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import Engine, create_engine, func, insert, or_, select, update
+
+from undertow.config import db_url
+from undertow.ingest.dedupe import Fingerprint, is_duplicate
+from undertow.records import Document, Outlet, Paragraph, content_hash
+from undertow.store import dialects
+from undertow.store.dialects import SearchFilters
+from undertow.store.migrations import migrate
+from undertow.store.schema import doc_lsh, doc_minhash, documents, feed_items, feeds, ingest_errors
+
+Outcome = Literal["stored", "duplicate", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    outcome: Outcome
+    doc_id: str
+    duplicate_of: str | None = None
+
+
+class Store:
+    """Documents and their annotations in SQLite (default) or another SQLAlchemy database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = dialects.for_name(engine.dialect.name)
+
+    @classmethod
+    def open(cls, db: str | None = None, *, create: bool = True) -> Store:
+        """Open (and migrate) the database named by ``db``, ``UNDERTOW_DB`` or the default file."""
+        url = db_url(db)
+        engine = create_engine(url, future=True)
+        dialect = dialects.for_name(engine.dialect.name)
+        dialect.configure(engine)
+        store = cls(engine)
+        if create:
+            migrate(engine)
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- documents -----------------------------------------------------------------------------
+
+    def save_document(self, doc: Document, fp: Fingerprint) -> SaveResult:
+        """Store ``doc`` in one transaction, folding it onto a near-duplicate already stored.
+
+        Re-saving a document that is already there (same id, same URL, or the same text without
+        a new URL) changes nothing. A near-duplicate is stored too, for provenance, with
+        ``duplicate_of`` naming its cluster's canonical document: the earliest published one.
+        """
+        chash = content_hash(doc.text)
+        with self.engine.begin() as conn:
+            existing = conn.execute(
+                select(documents.c.id, documents.c.duplicate_of).where(
+                    (documents.c.id == doc.id) | ((documents.c.url == doc.url) if doc.url else False)
+                )
+            ).first()
+            if existing is None and not doc.url:
+                existing = conn.execute(
+                    select(documents.c.id, documents.c.duplicate_of)
+                    .where(documents.c.content_hash == chash)
+                    .limit(1)
+                ).first()
+            if existing is not None:
+                doc.id = existing.id
+                doc.duplicate_of = existing.duplicate_of
+                return SaveResult("unchanged", existing.id, existing.duplicate_of)
+
+            canonical = self._find_canonical(conn, fp, chash)
+            members_to_repoint: str | None = None
+            if canonical is not None:
+                canon_id, canon_published = canonical
+                if doc.published and canon_published and doc.published < canon_published:
+                    members_to_repoint = canon_id  # the new copy is older: it becomes canonical
+                    doc.duplicate_of = None
+                else:
+                    doc.duplicate_of = canon_id
+            conn.execute(insert(documents).values(**_row(doc, chash, fp.words)))
+            conn.execute(insert(doc_minhash).values(doc_id=doc.id, signature=fp.signature))
+            if fp.bands:
+                conn.execute(
+                    insert(doc_lsh),
+                    [{"band": i, "bucket": b, "doc_id": doc.id} for i, b in enumerate(fp.bands)],
+                )
+            if members_to_repoint:
+                conn.execute(
+                    update(documents)
+                    .where(
+                        (documents.c.duplicate_of == members_to_repoint)
+                        | (documents.c.id == members_to_repoint)
+                    )
+                    .values(duplicate_of=doc.id)
+                )
+        if doc.duplicate_of:
+            return SaveResult("duplicate", doc.id, doc.duplicate_of)
+        return SaveResult("stored", doc.id)
+
+    def _find_canonical(self, conn: Any, fp: Fingerprint, chash: str) -> tuple[str, dt.date | None] | None:
+        """The canonical document of the cluster ``fp`` belongs to, if any."""
+        hit = conn.execute(
+            select(documents.c.id, documents.c.duplicate_of).where(documents.c.content_hash == chash).limit(1)
+        ).first()
+        cand_id: str | None = None
+        if hit is not None:
+            cand_id = hit.duplicate_of or hit.id
+        elif fp.bands:
+            conds = [(doc_lsh.c.band == i) & (doc_lsh.c.bucket == b) for i, b in enumerate(fp.bands)]
+
+            rows = conn.execute(
+                select(doc_minhash.c.doc_id, doc_minhash.c.signature, documents.c.duplicate_of)
+                .join(documents, documents.c.id == doc_minhash.c.doc_id)
+                .where(doc_minhash.c.doc_id.in_(select(doc_lsh.c.doc_id).where(or_(*conds)).distinct()))
+            ).all()
+            best = 0.0
+            for r in rows:
+                other = Fingerprint(r.signature, (), 0)
+                sim = fp.jaccard(other)
+                if is_duplicate(fp, other) and sim > best:
+                    best, cand_id = sim, r.duplicate_of or r.doc_id
+        if cand_id is None:
+            return None
+        published = conn.execute(select(documents.c.published).where(documents.c.id == cand_id)).scalar()
+        return cand_id, published
+
+    def get_document(self, doc_id: str) -> Document | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(documents).where(documents.c.id == doc_id)).first()
+        return _document(row._mapping) if row else None
+
+    def documents(
+        self,
+        *,
+        language: str | None = None,
+        outlet: str | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        include_duplicates: bool = True,
+        limit: int | None = None,
+    ) -> list[Document]:
+        q = select(documents).order_by(
+            documents.c.published.is_(None), documents.c.published, documents.c.seq
+        )
+        if language:
+            q = q.where(documents.c.language == language)
+        if outlet:
+            q = q.where(documents.c.outlet_id == outlet)
+        if since:
+            q = q.where(documents.c.published >= since)
+        if until:
+            q = q.where(documents.c.published <= until)
+        if not include_duplicates:
+            q = q.where(documents.c.duplicate_of.is_(None))
+        if limit:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            return [_document(r._mapping) for r in conn.execute(q)]
+
+    def count_documents(self, *, include_duplicates: bool = True) -> int:
+        q = select(func.count()).select_from(documents)
+        if not include_duplicates:
+            q = q.where(documents.c.duplicate_of.is_(None))
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar() or 0)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for a summary: documents, canonical, by language, by outlet, date range."""
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(documents)).scalar() or 0
+            dups = (
+                conn.execute(
+                    select(func.count()).select_from(documents).where(documents.c.duplicate_of.is_not(None))
+                ).scalar()
+                or 0
+            )
+            by_lang = dict(
+                conn.execute(select(documents.c.language, func.count()).group_by(documents.c.language)).all()
+            )
+            by_outlet = dict(
+                conn.execute(
+                    select(documents.c.outlet_id, func.count())
+                    .group_by(documents.c.outlet_id)
+                    .order_by(func.count().desc())
+                ).all()
+            )
+            first, last = conn.execute(
+                select(func.min(documents.c.published), func.max(documents.c.published))
+            ).one()
+            undated = (
+                conn.execute(
+                    select(func.count()).select_from(documents).where(documents.c.published.is_(None))
+                ).scalar()
+                or 0
+            )
+            errors = conn.execute(select(func.count()).select_from(ingest_errors)).scalar() or 0
+        return {
+            "documents": total,
+            "canonical": total - dups,
+            "duplicates": dups,
+            "undated": undated,
+            "by_language": by_lang,
+            "by_outlet": by_outlet,
+            "first_published": first,
+            "last_published": last,
+            "ingest_errors": errors,
+        }
+
+    def search(self, query: str, *, limit: int = 20, **filters: Any) -> list[dict[str, Any]]:
+        """Full-text search over titles and bodies (engine-specific syntax, see ``undertow search``)."""
+        with self.engine.connect() as conn:
+            return self.dialect.search(conn, query, SearchFilters(**filters), limit)
+
+    # --- ingest bookkeeping --------------------------------------------------------------------
+
+    def record_error(self, source: str, reason: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(ingest_errors).values(source=source, reason=reason, at=_now()))
+
+    def feed_state(self, url: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(feeds).where(feeds.c.url == url)).first()
+        return dict(row._mapping) if row else None
+
+    def save_feed_state(self, url: str, **values: Any) -> None:
+        values["last_polled"] = _now()
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(feeds.c.url).where(feeds.c.url == url)).first()
+            if exists:
+                conn.execute(update(feeds).where(feeds.c.url == url).values(**values))
+            else:
+                conn.execute(insert(feeds).values(url=url, **values))
+
+    def seen_feed_items(self, feed_url: str, keys: list[str]) -> set[str]:
+        if not keys:
+            return set()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(feed_items.c.item_key).where(
+                    (feed_items.c.feed_url == feed_url) & feed_items.c.item_key.in_(keys)
+                )
+            ).all()
+        return {r.item_key for r in rows}
+
+    def mark_feed_item(self, feed_url: str, key: str, doc_id: str | None) -> None:
+        with self.engine.begin() as conn:
+            seen = conn.execute(
+                select(feed_items.c.item_key).where(
+                    (feed_items.c.feed_url == feed_url) & (feed_items.c.item_key == key)
+                )
+            ).first()
+            if not seen:
+                conn.execute(
+                    insert(feed_items).values(feed_url=feed_url, item_key=key, doc_id=doc_id, seen_at=_now())
+                )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _row(doc: Document, chash: str, words: int) -> dict[str, Any]:
+    o = doc.outlet
+    return {
+        "id": doc.id,
+        "source": doc.source,
+        "url": doc.url,
+        "title": doc.title,
+        "author": doc.author,
+        "section": doc.section,
+        "outlet_id": o.id if o else None,
+        "outlet_name": o.name if o else None,
+        "outlet_country": o.country if o else None,
+        "outlet_state_affiliated": o.state_affiliated if o else None,
+        "language": doc.language,
+        "published": doc.published,
+        "published_source": doc.published_source,
+        "fetched": doc.fetched,
+        "text": doc.text,
+        "content_hash": chash,
+        "word_count": words,
+        "duplicate_of": doc.duplicate_of,
+        "paragraphs": json.dumps([[p.start, p.end, p.language] for p in doc.paragraphs]),
+    }
+
+
+def _document(r: Any) -> Document:
+    outlet = None
+    if r["outlet_id"]:
+        outlet = Outlet(
+            id=r["outlet_id"],
+            name=r["outlet_name"] or r["outlet_id"],
+            country=r["outlet_country"],
+            state_affiliated=r["outlet_state_affiliated"],
+        )
+    fetched = r["fetched"]
+    if fetched is not None and fetched.tzinfo is None:
+        fetched = fetched.replace(tzinfo=dt.UTC)
+    return Document(
+        id=r["id"],
+        source=r["source"],
+        url=r["url"],
+        title=r["title"],
+        author=r["author"],
+        section=r["section"],
+        outlet=outlet,
+        language=r["language"],
+        published=r["published"],
+        published_source=r["published_source"],
+        fetched=fetched,
+        text=r["text"],
+        duplicate_of=r["duplicate_of"],
+        paragraphs=[Paragraph(s, e, lang) for s, e, lang in json.loads(r["paragraphs"])],
+    )
