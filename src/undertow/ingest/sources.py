@@ -150,11 +150,13 @@ class Sources:
             yield RawItem(source=where, kind="text", data=text, **meta)
         elif url:
             for item in self._url(url):
-                if isinstance(item, RawItem):
-                    item.source = where
-                    for k, v in meta.items():
-                        if v is not None:
-                            setattr(item, k, v)
+                if isinstance(item, InputError):
+                    yield InputError(f"{where} {url}", item.reason)
+                    continue
+                item.source = where
+                for k, v in meta.items():
+                    if v is not None:
+                        setattr(item, k, v)
                 yield item
         else:
             yield InputError(where, "record has none of html, text or url")
@@ -220,10 +222,12 @@ class Sources:
             yield InputError(where, "feed item has neither content nor link")
             return
         for item in self._url(e.link):
-            if isinstance(item, RawItem):
-                item.source = f"{where} {e.link}"
-                for k, v in meta.items():
-                    setattr(item, k, v)
+            if isinstance(item, InputError):
+                yield InputError(f"{where} {e.link}", item.reason)
+                continue
+            item.source = f"{where} {e.link}"
+            for k, v in meta.items():
+                setattr(item, k, v)
             yield item
 
 

@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.exc import OperationalError
 
 from undertow.errors import UndertowError
 from undertow.store.dialects import SearchFilters
@@ -59,9 +60,7 @@ class SQLiteDialect:
             raise SearchQueryError("empty search query")
         try:
             return self._search(conn, query, filters, limit)
-        except Exception as exc:  # FTS5 syntax errors surface as OperationalError
-            if "fts5" not in str(exc).lower() and "syntax" not in str(exc).lower():
-                raise
+        except OperationalError as exc:  # FTS5 syntax errors ("fts5: syntax error", "no such column")
             if _PLAIN_QUERY.match(query):
                 raise SearchQueryError(f"cannot parse search query {query!r}: {_reason(exc)}") from exc
         # Not FTS syntax (e.g. "security-guarantees", "U.S."): search its words as a phrase.

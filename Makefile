@@ -1,0 +1,46 @@
+# undertow: two commands matter — `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-stamp
+DEMO_DB ?= demo.db
+EVAL   ?= ../shared/eval
+
+export HF_HUB_OFFLINE = 1
+
+.PHONY: install demo test lint bench bench-extraction bench-ingest clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "undertow needs Python >= 3.11"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: install, ingest the bundled demo corpus into demo.db, show what was stored
+demo: install
+	$(BIN)/undertow ingest src/undertow/data/demo --db $(DEMO_DB) --workers 2
+	$(BIN)/undertow stats --db $(DEMO_DB)
+	$(BIN)/undertow search "peacekeepers OR ceasefire" --db $(DEMO_DB) --limit 5
+
+## test: lint and the whole test suite (tests that need ../shared skip cleanly without it)
+test: install lint
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+## benchmarks (not part of make test)
+bench: bench-extraction bench-ingest
+
+bench-extraction: install
+	$(BIN)/python bench/extraction.py --eval-dir $(EVAL)
+
+bench-ingest: install
+	$(BIN)/python bench/ingest_throughput.py --eval-dir $(EVAL)
+
+clean:
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .ruff_cache

@@ -1,0 +1,65 @@
+"""Shared fixtures: a fresh store per test, the shared folder (tests using it skip without it)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = (ROOT / ".." / "shared").resolve()
+SEED = SHARED / "seed" / "000_9c6035b3240adb3a.txt"
+DEMO = ROOT / "src" / "undertow" / "data" / "demo"
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    from undertow.store import Store
+
+    s = Store.open(str(tmp_path / "test.db"))
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not beside the checkout")
+    return SHARED
+
+
+def article_html(
+    title: str,
+    paragraphs: list[str],
+    *,
+    published: str | None = None,
+    author: str | None = None,
+    url: str | None = None,
+    lang: str = "en",
+    site: str = "Example News",
+) -> str:
+    """A realistic small news page with navigation, share buttons and a footer around the body."""
+    meta = []
+    if published:
+        meta.append(f'<meta property="article:published_time" content="{published}T09:00:00+00:00">')
+    if author:
+        meta.append(f'<meta name="author" content="{author}">')
+    if url:
+        meta.append(f'<link rel="canonical" href="{url}">')
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"""<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">
+<title>{title} | {site}</title>{"".join(meta)}
+<meta property="og:title" content="{title}"></head>
+<body><header><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/politics">Politics</a>
+<a href="/about">About us</a></nav></header>
+<main><article><h1>{title}</h1>
+{f'<p class="byline">By {author}</p>' if author else ""}
+{body}
+</article>
+<aside><h3>Related articles</h3><ul><li><a href="/a">Markets rally on hopes</a></li>
+<li><a href="/b">Weather turns cold</a></li></ul></aside></main>
+<footer><p>Subscribe to our newsletter</p><p>&copy; 2026 {site}. All rights reserved.</p></footer>
+</body></html>"""

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from undertow.ingest.dedupe import fingerprint
+from undertow.records import Document, Outlet, Paragraph
+from undertow.store import Store
+from undertow.store.migrations import LATEST, current_version, migrate
+from undertow.store.sqlite import SearchQueryError
+
+STORY = (
+    "Foreign Minister Sergei Lavrov said on Wednesday that the proposed security guarantees were "
+    "practically an ultimatum to Moscow. He told reporters in Moscow that a ceasefire before a full "
+    "settlement would only let Kyiv rearm, and he repeated that Ukraine must stay neutral. The talks in "
+    "Abu Dhabi continued for a second day, with working groups meeting on technical details."
+)
+
+
+def doc(text: str = STORY, **kw) -> Document:
+    kw.setdefault("source", "test")
+    return Document(text=text, **kw)
+
+
+def save(store: Store, d: Document):
+    return store.save_document(d, fingerprint(d.text))
+
+
+def test_migrations_apply_once(store: Store) -> None:
+    with store.engine.connect() as conn:
+        assert current_version(conn) == LATEST
+    assert migrate(store.engine) == []
+
+
+def test_sqlite_uses_wal(tmp_path) -> None:
+    s = Store.open(str(tmp_path / "w.db"))
+    with s.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    s.close()
+
+
+def test_roundtrip_keeps_every_field(store: Store) -> None:
+    d = doc(
+        url="https://www.rt.com/russia/1-talks/",
+        title="Talks",
+        author="A. Writer",
+        section="World",
+        outlet=Outlet(id="rt", name="RT", country="RUS", state_affiliated=True),
+        language="en",
+        published=dt.date(2026, 2, 5),
+        published_source="page",
+        fetched=dt.datetime(2026, 11, 27, 1, 2, 3, tzinfo=dt.UTC),
+        paragraphs=[Paragraph(0, 10, "en")],
+    )
+    assert save(store, d).outcome == "stored"
+    back = store.get_document(d.id)
+    assert back is not None
+    assert back.to_record() == d.to_record()
+
+
+def test_resaving_changes_nothing(store: Store) -> None:
+    d = doc(url="https://example.org/a")
+    assert save(store, d).outcome == "stored"
+    assert save(store, doc(url="https://example.org/a")).outcome == "unchanged"
+    # same content, no URL: also nothing new
+    assert save(store, doc(text=STORY + " ")).outcome in {"unchanged", "duplicate"}
+    assert save(store, doc(text=STORY)).outcome == "unchanged"
+    assert store.count_documents() <= 2
+
+
+def test_syndicated_copy_is_folded_and_kept(store: Store) -> None:
+    original = doc(url="https://tass.com/politics/1", published=dt.date(2026, 2, 4))
+    copy = doc(
+        text="Republished with permission. "
+        + STORY.replace("Wednesday", "Feb. 4")
+        + " Follow us on Telegram.",
+        url="https://example-aggregator.net/story/99",
+        published=dt.date(2026, 2, 5),
+    )
+    assert save(store, original).outcome == "stored"
+    res = save(store, copy)
+    assert res.outcome == "duplicate" and res.duplicate_of == original.id
+    assert store.count_documents() == 2
+    assert store.count_documents(include_duplicates=False) == 1
+
+
+def test_earlier_copy_becomes_canonical(store: Store) -> None:
+    later = doc(url="https://a.example/1", published=dt.date(2026, 2, 6))
+    earlier = doc(text=STORY + " (Reuters)", url="https://b.example/1", published=dt.date(2026, 2, 4))
+    save(store, later)
+    res = save(store, earlier)
+    assert res.outcome == "stored"
+    assert store.get_document(later.id).duplicate_of == earlier.id
+    assert store.get_document(earlier.id).duplicate_of is None
+
+
+def test_unrelated_documents_are_not_folded(store: Store) -> None:
+    save(store, doc(url="https://a.example/1"))
+    other = (
+        "Energy ministers met in Brussels to discuss gas storage levels ahead of winter, and agreed "
+        "to coordinate purchases of liquefied natural gas from several suppliers over the next two "
+        "years while keeping price caps under review, officials said after the meeting on Tuesday."
+    )
+    assert save(store, doc(text=other, url="https://a.example/2")).outcome == "stored"
+
+
+def test_search_filters_and_cyrillic(store: Store) -> None:
+    save(store, doc(url="https://x.example/en", language="en", published=dt.date(2026, 2, 4)))
+    ru = "Лавров заявил, что гарантии безопасности — это практически ультиматум России. " * 3
+    save(store, doc(text=ru, url="https://x.example/ru", language="ru", published=dt.date(2026, 2, 5)))
+    assert [h["url"] for h in store.search("ultimatum")] == ["https://x.example/en"]
+    assert [h["url"] for h in store.search("УЛЬТИМАТУМ")] == ["https://x.example/ru"]
+    assert store.search("ultimatum", language="ru") == []
+    assert store.search("ultimatum", since=dt.date(2026, 2, 5)) == []
+    assert len(store.search("ultimatum OR ультиматум")) == 2
+    hit = store.search('"security guarantees"')[0]
+    assert "[" in hit["snippet"]
+
+
+def test_search_query_that_is_not_fts_syntax_still_works(store: Store) -> None:
+    save(store, doc(url="https://x.example/en"))
+    assert store.search("security-guarantees")  # '-' is FTS syntax; searched as a phrase instead
+    with pytest.raises(SearchQueryError):
+        store.search('"unbalanced')
+    with pytest.raises(SearchQueryError):
+        store.search("   ")
+
+
+def test_feed_memory(store: Store) -> None:
+    store.save_feed_state("https://f.example/rss", etag='"v1"', last_modified=None, last_status="200")
+    assert store.feed_state("https://f.example/rss")["etag"] == '"v1"'
+    store.mark_feed_item("https://f.example/rss", "guid-1", None)
+    store.mark_feed_item("https://f.example/rss", "guid-1", None)
+    assert store.seen_feed_items("https://f.example/rss", ["guid-1", "guid-2"]) == {"guid-1"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=1, max_size=400).filter(lambda t: t.strip()))
+def test_any_text_roundtrips(store: Store, text: str) -> None:
+    d = doc(text=text)
+    res = save(store, d)
+    back = store.get_document(res.doc_id)
+    assert back is not None
+    if res.outcome == "stored":
+        assert back.text == text
+
+
+def test_transaction_rolls_back_on_failure(store: Store, monkeypatch) -> None:
+    from undertow.store import store as store_mod
+    from undertow.store.schema import documents
+
+    d = doc(url="https://x.example/fail")
+    real_insert = store_mod.insert
+
+    def failing_insert(table):
+        if table.name == "doc_minhash":
+            raise RuntimeError("disk full")
+        return real_insert(table)
+
+    monkeypatch.setattr(store_mod, "insert", failing_insert)
+    with pytest.raises(RuntimeError):
+        save(store, d)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(documents.c.id)).all() == []
