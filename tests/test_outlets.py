@@ -41,7 +41,8 @@ def test_declared_outlet_wins() -> None:
     "body, message",
     [
         (
-            "version: 1\noutlets:\n  - {id: a, name: A, domains: [a.com]}\n  - {id: a, name: B, domains: [b.com]}\n",
+            "version: 1\noutlets:\n"
+            "  - {id: a, name: A, domains: [a.com]}\n  - {id: a, name: B, domains: [b.com]}\n",
             "duplicate outlet id",
         ),
         ("version: 1\noutlets:\n  - {id: A!, name: A, domains: [a.com]}\n", "lower-case slug"),
