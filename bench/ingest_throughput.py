@@ -1,0 +1,95 @@
+"""Ingest throughput: undertow's full ingest vs plain trafilatura on the same pages, same run.
+
+    python bench/ingest_throughput.py --eval-dir ../shared/eval [--workers 2] [--limit N]
+
+For each page set (the demo corpus, Zyte pages, WCXB article pages) it measures
+  - plain trafilatura 2.3.1 defaults (``extract(html, include_comments=False)``), one process;
+  - undertow ingest: read -> decode -> extract -> language -> outlet -> fingerprint -> store
+    (a fresh SQLite file, one transaction per document), with ``--workers`` processes;
+and prints pages/s, the ratio, and peak RSS of the parent and of the largest worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def page_sets(eval_dir: Path, limit: int | None) -> dict[str, list[Path]]:
+    sets = {"demo": sorted((ROOT / "src/undertow/data/demo").rglob("*.html"))}
+    zyte = eval_dir / "zyte-article-extraction" / "html"
+    if zyte.is_dir():
+        sets["zyte"] = sorted(zyte.glob("*.html.gz"))
+    wcxb = eval_dir / "wcxb-dev-articles" / "html"
+    if wcxb.is_dir():
+        sets["wcxb"] = sorted(wcxb.glob("*.html.gz"))
+    return {k: (v[:limit] if limit else v) for k, v in sets.items() if v}
+
+
+def read(p: Path) -> bytes:
+    data = p.read_bytes()
+    return gzip.decompress(data) if p.suffix == ".gz" else data
+
+
+def plain_trafilatura(paths: list[Path]) -> float:
+    import trafilatura
+
+    from undertow.ingest.extract import decode_bytes
+
+    pages = [decode_bytes(read(p)) for p in paths]  # decoding outside the timed loop
+    t0 = time.perf_counter()
+    for html in pages:
+        trafilatura.extract(html, include_comments=False)
+    return len(pages) / (time.perf_counter() - t0)
+
+
+def undertow_ingest(paths: list[Path], workers: int) -> tuple[float, dict[str, int]]:
+    from undertow.pipeline import PipelineOptions, ingest
+    from undertow.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(str(Path(tmp) / "bench.db"))
+        t0 = time.perf_counter()
+        report = ingest([str(p) for p in paths], store, options=PipelineOptions(), workers=workers)
+        elapsed = time.perf_counter() - t0
+        store.close()
+    counts = {"stored": report.stored, "duplicates": report.duplicates, "failed": report.failed}
+    return len(paths) / elapsed, counts
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--eval-dir", type=Path, default=ROOT / ".." / "shared" / "eval")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "ingest_throughput.json")
+    args = ap.parse_args()
+
+    sys.path.insert(0, str(ROOT / "src"))
+    results = {}
+    print(f"{'set':6} {'pages':>6} {'trafilatura p/s':>16} {'undertow p/s':>13} {'ratio':>6}  outcome")
+    for name, paths in page_sets(args.eval_dir, args.limit).items():
+        base = plain_trafilatura(paths)
+        ours, counts = undertow_ingest(paths, args.workers)
+        results[name] = {"pages": len(paths), "trafilatura_pps": base, "undertow_pps": ours, **counts}
+        print(f"{name:6} {len(paths):6d} {base:16.1f} {ours:13.1f} {ours / base:6.2f}  {counts}")
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS: parent {self_rss:.0f} MB, largest worker {child_rss:.0f} MB ({args.workers} workers)")
+    results["peak_rss_mb"] = {"parent": self_rss, "worker": child_rss, "workers": args.workers}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    cmd = f"python bench/ingest_throughput.py --eval-dir {args.eval_dir} --workers {args.workers}"
+    print(f"command: {cmd}" + (f" --limit {args.limit}" if args.limit else ""))
+
+
+if __name__ == "__main__":
+    main()
