@@ -19,12 +19,14 @@ Routes map a path (an exact path with query string is tried first, then the path
   included), for malformed or slowly sent responses.
 
 A callable passed instead of a dict handles every path. Unknown paths get 404. Each request is
-recorded (``srv.requests``) before its handler runs. The server runs in a daemon thread on an
+recorded (``srv.requests``) before its handler runs. Pass ``ssl_context=`` (a server-side
+``ssl.SSLContext``) to serve https. The server runs in a daemon thread on an
 ephemeral port and is shut down on exit; writes to clients that went away are ignored.
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -141,7 +143,13 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
 class LocalServer:
     """A threaded HTTP/1.1 server on 127.0.0.1:<ephemeral port>; use as a context manager."""
 
-    def __init__(self, routes: Mapping[str, Route] | Handler | None = None) -> None:
+    def __init__(
+        self,
+        routes: Mapping[str, Route] | Handler | None = None,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.ssl_context = ssl_context
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._routes: dict[str, Route] = {}
@@ -183,7 +191,8 @@ class LocalServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return self.base_url + path
@@ -193,6 +202,8 @@ class LocalServer:
     def start(self) -> LocalServer:
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         httpd.daemon_threads = True
+        if self.ssl_context is not None:  # TLS handshakes happen in accept(); failed ones are dropped
+            httpd.socket = self.ssl_context.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd
         self._thread = threading.Thread(
             target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="test-httpserver", daemon=True
@@ -216,6 +227,8 @@ class LocalServer:
         self.stop()
 
 
-def serve(routes: Mapping[str, Route] | Handler | None = None) -> LocalServer:
+def serve(
+    routes: Mapping[str, Route] | Handler | None = None, *, ssl_context: ssl.SSLContext | None = None
+) -> LocalServer:
     """``with serve({...}) as srv:`` — same as ``with LocalServer({...}) as srv:``."""
-    return LocalServer(routes)
+    return LocalServer(routes, ssl_context=ssl_context)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 import zlib
@@ -305,6 +308,46 @@ def test_guarded_transport_checks_at_connect_time_on_its_own(srv: LocalServer) -
     with httpx.Client(transport=transport) as client, pytest.raises(InputError, match="loopback"):
         client.get(f"http://sneaky.test:{srv.port}/")
     assert srv.requests == []
+
+
+@pytest.fixture(scope="module")
+def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for the name pinned.test (made with the openssl CLI)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl CLI not available")
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = str(d / "cert.pem"), str(d / "key.pem")
+    cmd = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+    cmd += ["-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=pinned.test"]
+    cmd += ["-addext", "subjectAltName=DNS:pinned.test"]
+    if subprocess.run(cmd, capture_output=True, timeout=20).returncode != 0:
+        pytest.skip("openssl could not make a test certificate")
+    return cert, key
+
+
+def test_https_pinning_keeps_sni_and_certificate_verification(tls_cert: tuple[str, str]) -> None:
+    cert, key = tls_cert
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    sni: list[str | None] = []
+    server_ctx.sni_callback = lambda sock, name, ctx: sni.append(name)  # type: ignore[assignment,misc,return-value]
+    dns = fake_dns({"pinned.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]})
+    client_ctx = ssl.create_default_context(cafile=cert)
+    transport = GuardedTransport(allow_private=True, resolver=dns, verify=client_ctx)
+    with (
+        LocalServer({"/": (200, HTML, b"secure")}, ssl_context=server_ctx) as srv,
+        httpx.Client(transport=transport) as client,
+        Fetcher(policy(), client=client, resolver=dns) as f,
+    ):
+        res = f.fetch(f"https://pinned.test:{srv.port}/")
+        assert res.content == b"secure"
+        assert sni == ["pinned.test"]  # TCP went to 127.0.0.1, TLS still speaks to the name
+        assert srv.requests[0].headers["host"] == f"pinned.test:{srv.port}"
+        with pytest.raises(InputError) as exc:  # the certificate is checked against the name
+            f.fetch(f"https://other.test:{srv.port}/")
+        assert refusal(exc).startswith("connection failed: TLS certificate verification failed")
+        assert "other.test" in refusal(exc)
+    assert len(srv.requests) == 1
 
 
 # --------------------------------------------------------------------------- redirects
