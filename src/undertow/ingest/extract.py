@@ -8,12 +8,29 @@ Interface used by the rest of undertow (owned by this module):
   date published, section, site name, canonical URL and the page's declared language.
 - ``extract_plain_text(text) -> Extracted``: the same for text dumps of scraped pages (junk lines
   dropped, title/author/section lines recognised, dateline prefix removed).
+
+Body text is always paragraphs separated by a blank line. ``published`` is only set from evidence
+of a publication date (structured metadata, a dated URL, a dated ``<time>`` in the article header),
+never from crawl time or a date that merely appears somewhere in the page.
+How this compares with plain trafilatura: ``bench/extraction.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+import re
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from undertow.ingest import textdump
+from undertow.ingest.encoding import decode_bytes
+
+__all__ = ["Extracted", "decode_bytes", "extract_html", "extract_plain_text"]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -26,3 +43,516 @@ class Extracted:
     sitename: str | None = None
     url: str | None = None
     language_hint: str | None = None
+
+
+# =========================================================================== plain text
+
+
+def extract_plain_text(text: str) -> Extracted:
+    """Clean a text dump of a scraped page (see :func:`textdump.parse_dump`)."""
+    parts = textdump.parse_dump(text or "")
+    return Extracted(
+        text="\n\n".join(parts.body),
+        title=parts.title,
+        author=parts.author,
+        published=parts.published,
+        section=parts.section,
+    )
+
+
+# =========================================================================== HTML: helpers
+
+
+def _norm(s: str | None) -> str:
+    s = (s or "").replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    s = s.replace("\u2013", "-").replace("\u2014", "-").replace("\xa0", " ")
+    return " ".join(s.split()).casefold()
+
+
+def _alnum(s: str | None) -> str:
+    return re.sub(r"[\W_]+", "", (s or "").casefold())
+
+
+def _text_of(el: Any) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def _jsonld_objects(tree: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+
+    def walk(obj: Any, depth: int = 0) -> None:
+        if depth > 6:
+            return
+        if isinstance(obj, dict):
+            out.append(obj)
+            for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+                if key in obj:
+                    walk(obj[key], depth + 1)
+        elif isinstance(obj, list):
+            for item in obj:
+                walk(item, depth + 1)
+
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            walk(json.loads(raw))
+        except ValueError:
+            try:  # trailing commas / control characters are common
+                walk(json.loads(re.sub(r",\s*([}\]])", r"\1", raw.replace("\n", " ")), strict=False))
+            except ValueError:
+                continue
+    return out
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    t = obj.get("@type")
+    if isinstance(t, str):
+        return {t.lower()}
+    if isinstance(t, list):
+        return {x.lower() for x in t if isinstance(x, str)}
+    return set()
+
+
+_ARTICLE_TYPES = {
+    "article",
+    "newsarticle",
+    "blogposting",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "techarticle",
+    "scholarlyarticle",
+    "report",
+    "liveblogposting",
+    "posting",
+    "socialmediaposting",
+    "medicalwebpage",
+    "howto",
+    "recipe",
+    "review",
+    "webpage",
+    "itempage",
+    "creativework",
+    "videoobject",
+    "discussionforumposting",
+}
+
+
+# =========================================================================== dates
+
+_PUB_META = (
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+    "published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "publication_date",
+    "publication-date",
+    "date.published",
+    "article.published",
+    "article_date_original",
+    "original-publish-date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dcterms.created",
+    "dc.date.created",
+    "citation_publication_date",
+    "citation_date",
+    "cxenseparse:recs:publishtime",
+    "article:published",
+    "rnews:datepublished",
+    "date",
+    "dc.date",
+    "created",
+    "bt:pubdate",
+    "live_date",
+    "displaydate",
+    "nv:date",
+)
+_ISO = re.compile(r"((?:19|20)\d\d)-?(\d\d)-?(\d\d)")
+_URL_DATE = (
+    re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$|[-_])"),
+    re.compile(r"[/_-]((?:19|20)\d\d)-(\d\d)-(\d\d)(?:[/_.-]|$)"),
+    re.compile(r"/((?:19|20)\d\d)(\d\d)(\d\d)(?:/|[-_])"),
+)
+
+
+def _parse_any_date(value: Any) -> dt.date | None:
+    if not isinstance(value, str):
+        if isinstance(value, list) and value:
+            return _parse_any_date(value[0])
+        if isinstance(value, dict):
+            return _parse_any_date(value.get("@value"))
+        return None
+    s = value.strip()
+    if not s:
+        return None
+    m = _ISO.match(s) or _ISO.search(s[:40])
+    d: dt.date | None = None
+    if m:
+        try:
+            d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            d = None
+    if d is None and re.fullmatch(r"\d{10}(?:\d{3})?", s):
+        try:
+            d = dt.datetime.fromtimestamp(int(s[:10]), tz=dt.UTC).date()
+        except (ValueError, OSError):
+            d = None
+    if d is None:
+        d = textdump.parse_date(s[:80])
+    return d if d is not None and _plausible(d) else None
+
+
+def _plausible(d: dt.date) -> bool:
+    return dt.date(1995, 1, 1) <= d <= dt.date.today() + dt.timedelta(days=2)
+
+
+def _date_from_url(url: str | None) -> dt.date | None:
+    if not url:
+        return None
+    path = urlsplit(url).path
+    for rx in _URL_DATE:
+        m = rx.search(path)
+        if m:
+            try:
+                d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                continue
+            if _plausible(d):
+                return d
+    return None
+
+
+def _published(tree: Any, url: str | None, objs: list[dict[str, Any]]) -> dt.date | None:
+    # 1. JSON-LD of the article itself
+    ranked = sorted(
+        objs, key=lambda o: 0 if _types(o) & (_ARTICLE_TYPES - {"webpage", "creativework"}) else 1
+    )
+    for obj in ranked:
+        if _types(obj) & _ARTICLE_TYPES or "headline" in obj:
+            d = _parse_any_date(obj.get("datePublished")) or _parse_any_date(obj.get("dateCreated"))
+            if d:
+                return d
+    # 2. meta tags
+    metas: dict[str, str] = {}
+    for m in tree.iterfind(".//meta"):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv") or "").lower()
+        if key and key not in metas and m.get("content"):
+            metas[key] = m.get("content")
+    for key in _PUB_META:
+        if key in metas:
+            d = _parse_any_date(metas[key])
+            if d:
+                return d
+    # 3. microdata
+    for el in tree.xpath('//*[@itemprop="datePublished" or @itemprop="dateCreated"][not(self::meta)]')[:3]:
+        d = _parse_any_date(el.get("datetime") or el.get("content") or _text_of(el))
+        if d:
+            return d
+    # 4. a dated URL
+    d = _date_from_url(url)
+    if d:
+        return d
+    # 5. <time> marked as publication time, or the first one in the article's header
+    for el in tree.xpath(
+        '//time[@pubdate or contains(@class,"publish") or contains(@class,"entry-date") or '
+        'contains(@class,"post-date") or contains(../@class,"publish") or contains(../@class,"byline") or '
+        'contains(../@class,"meta") or contains(../@class,"date")]'
+    )[:3]:
+        d = _parse_any_date(el.get("datetime") or _text_of(el))
+        if d:
+            return d
+    for el in tree.xpath("(//article//header//time | //h1/following::time[1])")[:1]:
+        d = _parse_any_date(el.get("datetime") or _text_of(el))
+        if d:
+            return d
+    return None
+
+
+_EN_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_RU_MONTHS = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+]
+_UK_MONTHS = [
+    "січня",
+    "лютого",
+    "березня",
+    "квітня",
+    "травня",
+    "червня",
+    "липня",
+    "серпня",
+    "вересня",
+    "жовтня",
+    "листопада",
+    "грудня",
+]
+
+
+def _visible_text(html: str) -> str:
+    s = re.sub(r"(?is)<(script|style|noscript|template|head)\b.*?</\1\s*>", " ", html)
+    s = re.sub(r"<[^>]*>", " ", s)
+    return " ".join(s.replace("&nbsp;", " ").split())
+
+
+def _is_visible(d: dt.date, text: str) -> bool:
+    """Whether date ``d`` is written in the page's visible text in a common format."""
+    y, m, day = d.year, d.month, d.day
+    en = _EN_MONTHS[m - 1]
+    forms = [
+        d.isoformat(),
+        f"{m}/{day}/{y}",
+        f"{m:02}/{day:02}/{y}",
+        f"{day:02}/{m:02}/{y}",
+        f"{day}/{m}/{y}",
+        f"{day:02}.{m:02}.{y}",
+        f"{day}.{m}.{y}",
+        f"{day:02}-{m:02}-{y}",
+    ]
+    if any(f in text for f in forms):
+        return True
+    mon = rf"(?:{en}|{en[:3]}\.?|{_RU_MONTHS[m - 1]}|{_UK_MONTHS[m - 1]})"
+    rx = (
+        rf"(?i)\b{mon}\s+0?{day}(?:st|nd|rd|th)?,?\s+{y}\b|"
+        rf"\b0?{day}(?:st|nd|rd|th)?\s+(?:of\s+)?{mon},?\s+{y}\b"
+    )
+    return re.search(rx, text) is not None
+
+
+def _choose_date(html: str, tree: Any, url: str | None, structured: dt.date | None) -> dt.date | None:
+    """htmldate (no extensive search, original date) corroborated by metadata or the visible page.
+
+    A date counts when htmldate's pick agrees with the structured metadata or is written in the
+    visible text; otherwise the structured date counts only when it is visible. No crawl time, no
+    date guessed from random text.
+    """
+    try:
+        from htmldate import find_date
+
+        found = find_date(tree, url=url, extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
+    except Exception:  # pragma: no cover - htmldate on odd pages
+        found = None
+    hd = _parse_any_date(found) if found else None
+    if hd is None and structured is None:
+        return None
+    text = _visible_text(html)
+    if hd is not None and (hd == structured or _is_visible(hd, text)):
+        return hd
+    if structured is not None and _is_visible(structured, text):
+        return structured
+    return None
+
+
+# =========================================================================== title / author
+
+
+_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/|:)\s+")
+
+
+def _strip_site(title: str, sitename: str | None, host: str | None) -> str:
+    """Remove " | Site" / "Site - " when a segment is the site name (or the host name)."""
+    segs = _SEPARATORS.split(title)
+    if len(segs) < 2:
+        return title
+    keys = {_alnum(sitename)} if sitename else set()
+    if host:
+        base = host.lower().removeprefix("www.").split(".")
+        keys.add(_alnum(base[0]))
+        if len(base) > 2:
+            keys.add(_alnum(base[-3]))
+        keys.add(_alnum(".".join(base)))
+
+    def is_site(seg: str) -> bool:
+        a = _alnum(seg)
+        return bool(a) and any(k and (a == k or a.startswith(k) or k.startswith(a)) for k in keys)
+
+    while len(segs) >= 2 and is_site(segs[-1]):
+        title = title[: title.rfind(segs[-1])]
+        title = re.sub(r"\s*(?:\||-|–|—|::|·|•|»|«|/|:)\s*$", "", title)
+        segs = segs[:-1]
+    if len(segs) >= 2 and is_site(segs[0]):
+        title = title[title.find(segs[1]) :]
+    return title.strip()
+
+
+def _title(tree: Any, md: Any, sitename: str | None, host: str | None) -> str | None:
+    h1s = [_text_of(h) for h in tree.xpath("//h1")[:3]]
+    h1s = [h for h in h1s if 3 <= len(h) <= 300]
+    og = md.title  # trafilatura: og:title / meta title / JSON-LD headline
+    tt = tree.findtext(".//title")
+    tt = " ".join(tt.split()) if tt else None
+    cands = [c for c in (og, tt) if c]
+    stripped = [_strip_site(c, sitename, host) for c in cands]
+    for h in h1s:
+        hn = _norm(h)
+        for c, s in zip(cands, stripped, strict=True):
+            if hn in (_norm(c), _norm(s)) or (len(hn) > 15 and _norm(c).startswith(hn)):
+                return h
+    if stripped:
+        return stripped[0] or cands[0]
+    return h1s[0] if h1s else None
+
+
+_AUTHOR_JUNK = re.compile(
+    r"(?i)^(?:by|posted by|written by|author|authored by|von|par|por|автор)\s*:?\s+|"
+    r"\s*[|,]?\s*(?:staff writer|contributor|editor|reporter|correspondent)\s*$"
+)
+
+
+def _clean_author(author: str | None) -> str | None:
+    if not author:
+        return None
+    names = []
+    for part in re.split(r"\s*;\s*", author):
+        part = _AUTHOR_JUNK.sub("", part.strip()).strip(" ,|-")
+        if not part or part.startswith(("http", "@")) or len(part) > 80:
+            continue
+        if part.lower() in {"admin", "administrator", "staff", "editor", "guest", "unknown", "null"}:
+            continue
+        if part not in names:
+            names.append(part)
+    return "; ".join(names) or None
+
+
+# =========================================================================== body
+
+
+def _clean_body(text: str, title: str | None) -> str:
+    paras = [" ".join(p.split()) for p in text.split("\n")]
+    paras = [p for p in paras if p]
+    title_n = _norm(title)
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, p in enumerate(paras):
+        if i >= 3 and len(out) >= 3 and textdump.is_terminal_heading(p) and i >= len(paras) * 0.5:
+            break
+        if not out:
+            pn = _norm(p)
+            if title_n and (pn == title_n or (len(pn) < 300 and pn.strip("-• ") == title_n)):
+                continue
+            if textdump.split_byline(p) or textdump.date_line(p.lstrip("-• ")):
+                continue
+        if textdump.is_junk(p, max_words=25):
+            continue
+        key = _norm(p)
+        if key in seen and len(key) > 40:
+            continue
+        seen.add(key)
+        out.append(p)
+    return "\n\n".join(out)
+
+
+# =========================================================================== HTML
+
+
+def extract_html(html: str, url: str | None = None) -> Extracted:
+    """Body text and metadata of an HTML page (see module docstring)."""
+    import trafilatura
+    from trafilatura.metadata import examine_meta, extract_author, extract_catstags, extract_meta_json
+    from trafilatura.utils import load_html
+
+    tree = load_html(html) if html and html.strip() else None
+    if tree is None:
+        return Extracted(text="", url=url)
+
+    try:
+        md = examine_meta(tree)
+        if md.author and " " not in md.author:
+            md.author = None
+        md = extract_meta_json(tree, md)
+    except Exception:  # pragma: no cover - trafilatura's metadata code on odd pages
+        _log.debug("metadata extraction failed for %s", url, exc_info=True)
+        from trafilatura.settings import Document
+
+        md = Document()
+    objs = _jsonld_objects(tree)
+
+    canonical = None
+    for href in tree.xpath('//link[@rel="canonical"]/@href')[:1]:
+        if href.startswith("http"):
+            canonical = href.strip()
+    page_url = canonical or (md.url if md.url and md.url.startswith("http") else None) or url
+    host = urlsplit(page_url or url or "").hostname
+    sitename = md.sitename.lstrip("@") if md.sitename else None
+    if not sitename and host:
+        sitename = host.removeprefix("www.")
+
+    published = _choose_date(html, tree, page_url or url, _published(tree, page_url or url, objs))
+    doc = trafilatura.bare_extraction(
+        tree, url=url, include_comments=False, favor_recall=True, with_metadata=False
+    )
+    raw_text = (doc.text if doc is not None else "") or ""
+
+    title = _title(tree, md, sitename, host)
+    author = md.author
+    if not author:
+        try:
+            author = extract_author(tree)
+        except Exception:  # pragma: no cover
+            author = None
+    section = None
+    for key in ("article:section", "section", "parsely-section"):
+        vals = tree.xpath(f'//meta[@property="{key}" or @name="{key}"]/@content')
+        if vals and vals[0].strip():
+            section = vals[0].strip()
+            break
+    if section is None:
+        for obj in objs:
+            sec = obj.get("articleSection")
+            if isinstance(sec, list):
+                sec = sec[0] if sec else None
+            if isinstance(sec, str) and sec.strip():
+                section = sec.strip()
+                break
+    if section is None:
+        cats = md.categories or extract_catstags("category", tree)
+        section = cats[0] if cats else None
+
+    lang = tree.get("lang") or tree.get("xml:lang")
+    if lang:
+        lang = lang.strip().lower().replace("_", "-").split("-")[0] or None
+
+    return Extracted(
+        text=_clean_body(raw_text, title),
+        title=title,
+        author=_clean_author(author),
+        published=published,
+        section=section,
+        sitename=sitename,
+        url=page_url,
+        language_hint=lang,
+    )

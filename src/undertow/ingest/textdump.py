@@ -1,0 +1,551 @@
+"""Line-level rules for scraped text: junk lexicon (EN/RU/UK), bylines, datelines, captions.
+
+Private helper of :mod:`undertow.ingest.extract`; used both on plain-text dumps
+(``extract_plain_text``) and to clean the paragraphs that HTML extraction returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from dataclasses import dataclass
+
+# --------------------------------------------------------------------------- junk lexicon
+
+# Whole-line (or line-prefix) patterns for boilerplate. Applied only to short lines (see is_junk).
+_JUNK_EN = [
+    r"related (?:articles|posts|stories|news|content|coverage|reading|topics)\b.*",
+    r"related\s*:.*",
+    r"(?:read|see) (?:more|also|next|the full story)\b.*",
+    r"more (?:from|on|about|stories|news|in)\b.*",
+    r"more\s*:",
+    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested)\b.*",
+    r"recommended(?: for you| stories| reading)?\s*:?",
+    r"(?:most|top) (?:read|popular|viewed|shared)\b.*",
+    r"popular (?:on|in|now|posts|stories)\b.*",
+    r"trending(?: now| stories)?\s*:?.*",
+    r"latest (?:news|stories|posts|videos)\s*:?",
+    r"leave a (?:reply|comment)\b.*",
+    r"(?:\d+\s+)?comments?\s*(?:\(\d+\))?:?",
+    r"(?:view|show|load|add) (?:all |more )?comments?\b.*",
+    r"your email address will not be published\b.*",
+    r"required fields are marked\b.*",
+    r"back to top(?: button)?",
+    r"error\s*:\s*content is protected.*",
+    r"(?:share|tweet|pin|email|print)(?: (?:this|on|via|the) .{0,40})?[!.:]?",
+    r"share (?:this|on|via) .*",
+    r"(?:click|tap) here\b.*",
+    r"follow (?:us|@?\w+|[\w .@]{1,40}) on (?:twitter|facebook|instagram|linkedin|youtube|x|telegram|"
+    r"tiktok|threads|bluesky)\b.*",
+    r"(?:subscribe|sign up|signup|register)(?: (?:to|for|now|here|today))?\b.{0,120}",
+    r"(?:join|get) our (?:free )?(?:newsletter|mailing list)\b.*",
+    r".{0,60}\bnewsletters?\b.{0,60}",
+    r"thanks? (?:you )?for (?:signing up|subscribing|reading)\b.*",
+    r"(?:we|this (?:site|website)) uses? cookies\b.*",
+    r".{0,80}\bcookies?\b.{0,40}(?:accept|consent|policy|settings|experience)\b.*",
+    r"(?:accept|reject|manage) (?:all )?cookies\b.*",
+    r"(?:copyright|©|\(c\)|ⓒ).*",
+    r".{0,80}\ball rights reserved\b.*",
+    r"advertisement|advertising|sponsored(?: content)?|ad",
+    r"skip to (?:main )?content|skip navigation",
+    r"(?:tags?|topics?|filed under|categories|category)\s*:.*",
+    r"tags?",
+    r"explore further",
+    r"(?:previous|next) (?:article|post|story)\b.*",
+    r"(?:log ?in|sign in) to\b.*",
+    r"(?:this (?:article|story) (?:has been|was) )?sent to\b.*",
+    r"an error has occurred.*",
+    r"(?:listen|watch)(?: to)? (?:this|the) (?:article|story|podcast|video)\b.*",
+    r"(?:\d+\s*)?(?:min(?:ute)?s?|mins) read",
+    r"reading time\s*:.*",
+    r"(?:updated|published|posted|last updated)\s*(?:on|at)?\s*:?\s*.{0,40}\d.{0,30}",
+    r"image (?:source|credit|caption)\s*:.*",
+    r"(?:photo|image|picture|credit)s?\s*:.{0,80}",
+    r"getty images|shutterstock|reuters|ap photo|afp",
+    r"(?:all )?photos?(?: by)? .{0,40}/ ?(?:getty|reuters|ap|afp).*",
+    r"like this (?:story|article)\?.*",
+    r"(?:order )?reprints?|print article|print this (?:page|article)",
+    r"write to .{1,60} at \S+@\S+.*",
+    r"reach the reporters? .*",
+    r"(?:additional )?(?:reporting|writing|editing) by .{1,200}",
+    r".{1,160} contributed (?:to )?(?:this )?report(?:ing)?\.?",
+    r"if you (?:enjoyed|liked) this (?:article|story)\b.*",
+    r"(?:download|get) (?:our|the) app\b.*",
+    r"loading\.{0,3}|please wait\.{0,3}",
+    r"(?:view|see) (?:gallery|photos|slideshow)\b.*",
+]
+_JUNK_RU = [
+    r"(?:читайте|смотрите) (?:также|еще|ещё)\b.*",
+    r"(?:читать|подробнее) (?:далее|дальше|полностью)?.{0,40}",
+    r"похожие (?:статьи|новости|материалы|записи)\b.*",
+    r"(?:другие|последние|популярные|главные) (?:новости|материалы|статьи)\b.*",
+    r"(?:поделиться|поделитесь)\b.*",
+    r"(?:подписывайтесь|подпишитесь|подписаться)\b.*",
+    r"(?:\d+\s+)?комментари(?:и|ев|й)\b.*",
+    r"(?:оставить|добавить|написать) комментарий\b.*",
+    r"ваш (?:адрес )?(?:email|e-mail|электронной почты)? ?(?:адрес )?не будет опубликован.*",
+    r"обязательные поля помечены.*",
+    r"(?:все права защищены|©).*",
+    r".{0,80}\bвсе права защищены\b.*",
+    r"(?:мы используем|сайт использует|этот сайт использует) (?:файлы )?cookie.*",
+    r"реклама|на правах рекламы",
+    r"наверх|вернуться наверх",
+    r"теги\s*:.*|метки\s*:.*",
+    r"(?:фото|иллюстрация|источник фото)\s*:.*",
+    r"(?:ошибка|error)\s*:\s*(?:контент защищен|content is protected).*",
+    r"(?:\d+\s*)?мин(?:ут[аы]?)? (?:чтения|на чтение)",
+]
+_JUNK_UK = [
+    r"(?:читайте|дивіться) (?:також|ще)\b.*",
+    r"(?:читати|детальніше) (?:далі|повністю)?.{0,40}",
+    r"схожі (?:статті|новини|матеріали|записи)\b.*",
+    r"(?:інші|останні|популярні|головні) (?:новини|матеріали|статті)\b.*",
+    r"поділитися\b.*|поділіться\b.*",
+    r"(?:підписуйтесь|підписуйтеся|підпишіться|підписатися)\b.*",
+    r"(?:\d+\s+)?коментар(?:і|ів)?\b.*",
+    r"(?:залишити|додати|написати) коментар\b.*",
+    r"ваша (?:адреса )?(?:email|e-mail|електронної пошти)? ?(?:адреса )?не (?:буде )?опублікован.*",
+    r"обов['’]язкові поля позначені.*",
+    r"(?:усі|всі) права захищені.*",
+    r".{0,80}\b(?:усі|всі) права захищені\b.*",
+    r"(?:ми використовуємо|сайт використовує) (?:файли )?cookie.*",
+    r"реклама|на правах реклами",
+    r"нагору|повернутися нагору",
+    r"теги\s*:.*|мітки\s*:.*",
+    r"(?:фото|ілюстрація|джерело фото)\s*:.*",
+    r"(?:\d+\s*)?хв(?:илин[аи]?)? (?:читання|на читання)",
+]
+_JUNK_RE = re.compile(
+    r"^\W{0,3}(?:" + "|".join(_JUNK_EN + _JUNK_RU + _JUNK_UK) + r")\W{0,3}$", re.IGNORECASE | re.DOTALL
+)
+# Headings that end the article: they and everything after them go.
+_TERMINAL_RE = re.compile(
+    r"^\W{0,3}(?:related (?:articles|posts|stories|news|content|coverage)|read (?:more|also|next)|"
+    r"more (?:from|stories|news|on this)\b.{0,40}|you (?:may|might) (?:also )?like|recommended(?: for you)?|"
+    r"(?:most|top) (?:read|popular)\b.{0,30}|popular (?:on|in|now)\b.{0,30}|leave a (?:reply|comment)|"
+    r"trending(?: now)?|latest (?:news|stories)|"
+    r"(?:читайте|смотрите) (?:также|еще|ещё)|похожие (?:статьи|новости|материалы|записи)|"
+    r"(?:читайте|дивіться) (?:також|ще)|схожі (?:статті|новини|матеріали|записи))\W{0,3}$",
+    re.IGNORECASE,
+)
+
+_CODE_RE = re.compile(
+    r"(?:[.#@][\w-]+[^{}]{0,200}\{[^{}]*\}?|\{[^{}]*[:;][^{}]*\}|\bfunction\s*\(|\bvar\s+\w+\s*=|"
+    r"\b(?:window|document)\.\w+|</?(?:script|style|div|span|iframe)\b|@media\b|!important|"
+    r"googletag|dataLayer|\bfbq\(|adsbygoogle)"
+)
+_URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
+
+
+def is_code(line: str) -> bool:
+    """CSS / JS / HTML fragments that leaked into text."""
+    s = line.strip()
+    if not s:
+        return False
+    if _CODE_RE.search(s):
+        symbols = sum(s.count(c) for c in "{};=<>()[]")
+        return symbols >= 2 or len(s) < 80
+    return False
+
+
+def is_junk(line: str, max_words: int = 30) -> bool:
+    """Boilerplate line: share/comment/newsletter/cookie/copyright/related..., code, bare URL."""
+    s = " ".join(line.split())
+    if not s:
+        return True
+    if is_code(s) or _URL_ONLY.match(s):
+        return True
+    if not re.search(r"\w", s):
+        return True  # only symbols / punctuation
+    if len(s.split()) > max_words:
+        return False
+    return bool(_JUNK_RE.match(s))
+
+
+def is_terminal_heading(line: str) -> bool:
+    return bool(_TERMINAL_RE.match(" ".join(line.split())))
+
+
+# --------------------------------------------------------------------------- bylines
+
+_BY_PREFIX = r"(?:by|written by|posted by|words by|story by|text by|автор(?:ка)?|текст|от|від|автор статті)"
+_BYLINE_RE = re.compile(
+    rf"^\s*{_BY_PREFIX}\s*[:\-–—]?\s+(?P<names>.+?)\s*$",
+    re.IGNORECASE,
+)
+_ROLE_WORDS = re.compile(
+    r"\b(?:editor|correspondent|reporter|writer|columnist|contributor|journalist|analyst|staff|"
+    r"chief|senior|editor-in-chief|editorial|producer|author|founder|director|"
+    r"редактор|корреспондент|обозреватель|журналист|кореспондент|оглядач|журналістка?)\b",
+    re.IGNORECASE,
+)
+_NAME_TOKEN = re.compile(
+    r"^[\"'‘’“”(]*[A-ZА-ЯЁІЇЄҐ][\w.'’\-]*[\"'‘’“”)]*$|^(?:de|van|von|der|da|al|bin|la|le)$"
+)
+
+
+def _looks_like_name(s: str) -> bool:
+    toks = s.split()
+    if not 1 <= len(toks) <= 6:
+        return False
+    return all(_NAME_TOKEN.match(t) for t in toks) and not _ROLE_WORDS.search(s)
+
+
+def split_byline(line: str) -> str | None:
+    """Return "A; B" when ``line`` is a byline ("By NAME: Role", "By A and B", "Автор: ...")."""
+    m = _BYLINE_RE.match(" ".join(line.split()))
+    if not m:
+        return None
+    names = m.group("names")
+    # drop a role after ":" "," "|" " - " ("By Samir Singh 'Bharat': Chief Editor")
+    names = re.split(r"\s*(?::|\||\s[-–—]\s)\s*", names, maxsplit=1)[0]
+    parts = [
+        p.strip(" .") for p in re.split(r"\s*(?:,|;|&|\band\b|\bи\b|\bта\b|\bі\b)\s*", names) if p.strip(" .")
+    ]
+    parts = [p for p in parts if not _ROLE_WORDS.search(p) or _looks_like_name(p)]
+    parts = [p for p in parts if _looks_like_name(p)]
+    if not parts:
+        return None
+    return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- dates
+
+_MONTHS = {
+    **{
+        m: i
+        for i, m in enumerate(
+            [
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ],
+            1,
+        )
+    },
+    **{
+        m: i
+        for i, m in enumerate(
+            ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+        )
+    },
+    "sept": 9,
+    **{
+        m: i
+        for i, m in enumerate(
+            [
+                "января",
+                "февраля",
+                "марта",
+                "апреля",
+                "мая",
+                "июня",
+                "июля",
+                "августа",
+                "сентября",
+                "октября",
+                "ноября",
+                "декабря",
+            ],
+            1,
+        )
+    },
+    **{
+        m: i
+        for i, m in enumerate(
+            [
+                "січня",
+                "лютого",
+                "березня",
+                "квітня",
+                "травня",
+                "червня",
+                "липня",
+                "серпня",
+                "вересня",
+                "жовтня",
+                "листопада",
+                "грудня",
+            ],
+            1,
+        )
+    },
+}
+_MON = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATE_PATTERNS = (
+    re.compile(r"(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)"),
+    re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>(?:19|20)\d\d)"),
+    re.compile(rf"(?P<mon>{_MON})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)", re.I),
+    re.compile(rf"(?P<d>\d{{1,2}})\s+(?P<mon>{_MON})\.?,?\s+(?P<y>(?:19|20)\d\d)", re.I),
+)
+_DATE_LINE_RE = re.compile(
+    r"^\W{0,3}(?:(?:published|posted|updated|last updated|date|опубликовано|обновлено|дата|"
+    r"опубліковано|оновлено)\s*(?:on|at)?\s*:?\s*)?"
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s*)?.{0,60}$",
+    re.IGNORECASE,
+)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A full calendar date (with year) written in ``text``, or None."""
+    for pat in _DATE_PATTERNS:
+        m = pat.search(text)
+        if not m:
+            continue
+        try:
+            month = _MONTHS[m.group("mon").lower()] if "mon" in m.groupdict() else int(m.group("m"))
+            return dt.date(int(m.group("y")), month, int(m.group("d")))
+        except (ValueError, KeyError):
+            continue
+    return None
+
+
+def date_line(line: str) -> dt.date | None:
+    """The date when ``line`` is nothing but a date (optionally "Published:", a weekday, a time)."""
+    s = " ".join(line.split())
+    if len(s) > 70 or not _DATE_LINE_RE.match(s):
+        return None
+    d = parse_date(s)
+    if d is None:
+        return None
+    rest = s
+    for pat in _DATE_PATTERNS:
+        rest = pat.sub(" ", rest)
+    rest = re.sub(
+        r"(?i)\b(?:published|posted|updated|last|on|at|date|am|pm|gmt|utc|edt|est|bst|cet|msk|eet|"
+        r"mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*|опубликовано|обновлено|дата|опубліковано|"
+        r"оновлено|г|р|року|года)\b|\d{1,2}:\d\d(?::\d\d)?|[\W_]",
+        " ",
+        rest,
+    )
+    return d if not rest.strip() else None
+
+
+# --------------------------------------------------------------------------- datelines
+
+_AGENCIES = (
+    r"Reuters|AP|AFP|TASS|ТАСС|RIA|РИА Новости|Interfax|Интерфакс|Інтерфакс-Україна|UNN|УНН|"
+    r"Ukrinform|Укрінформ|DPA|Xinhua|Bloomberg|Sputnik|Anadolu|ANI|PTI|IANS|EFE|ANSA|Kyodo|Yonhap|"
+    r"UNIAN|УНІАН|RBC|РБК|BelTA|БелТА|CNN|BBC"
+)
+_DATELINE_RES = (
+    # "MOSCOW, Feb 5 (TASS) — ", "KYIV (Reuters) - ", "WASHINGTON, Feb. 5, 2026 (AP) -- "
+    re.compile(
+        rf"^[A-ZА-ЯЁІЇЄҐ][\w.'’ \-/]{{1,40}}(?:,\s*[\w.' ]{{1,25}}?)?\s*\((?:{_AGENCIES})[\w ./]{{0,20}}\)\s*"
+        r"(?:[-—–:]+|\.)\s*"
+    ),
+    # "МОСКВА, 5 февраля. /ТАСС/. ", "МОСКВА, 5 фев — РИА Новости. "
+    re.compile(
+        rf"^[A-ZА-ЯЁІЇЄҐ][A-ZА-ЯЁІЇЄҐ\-' ]{{2,30}},\s*\d{{1,2}}\s+\w{{3,10}}\.?\s*(?:\d{{4}}\s*)?"
+        rf"(?:/\s*(?:{_AGENCIES})\s*/\.?|[-—–]+\s*(?:{_AGENCIES})\.?|\.)\s*"
+    ),
+    # "WAR-REPORT : ", "KYIV — ", "LONDON: " (all-caps place or desk, then a separator)
+    re.compile(r"^(?=[A-ZА-ЯЁІЇЄҐ\-'. ]*[A-ZА-ЯЁІЇЄҐ]{3})[A-ZА-ЯЁІЇЄҐ][A-ZА-ЯЁІЇЄҐ\-'. ]{2,30}?\s*[:—–]\s+"),
+    re.compile(r"^(?=[A-ZА-ЯЁІЇЄҐ\-'. ]*[A-ZА-ЯЁІЇЄҐ]{3})[A-ZА-ЯЁІЇЄҐ][A-ZА-ЯЁІЇЄҐ\-'. ]{2,30}?\s+-{1,2}\s+"),
+)
+
+
+def strip_dateline(para: str) -> str:
+    """Remove a leading dateline ("KYIV (Reuters) - ", "WAR-REPORT : ") from a body paragraph."""
+    for rx in _DATELINE_RES:
+        m = rx.match(para)
+        if m:
+            rest = para[m.end() :]
+            if len(rest.split()) >= 5 and re.match(r"[\"'“«‘(]?[A-ZА-ЯЁІЇЄҐ0-9]", rest):
+                return rest
+    return para
+
+
+# --------------------------------------------------------------------------- shapes
+
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "and",
+        "or",
+        "for",
+        "to",
+        "at",
+        "by",
+        "with",
+        "from",
+        "vs",
+        "via",
+        "as",
+        "but",
+        "nor",
+        "into",
+        "over",
+        "per",
+        "up",
+        "out",
+        "off",
+        "is",
+        "are",
+        "was",
+        "be",
+        "its",
+        "it's",
+        "than",
+        "that",
+        "this",
+    ]
+)
+_END_PUNCT = tuple(".!?:;…\"'”’»)")
+
+
+def ends_sentence(line: str) -> bool:
+    return line.rstrip().endswith(_END_PUNCT)
+
+
+def is_title_case(line: str) -> bool:
+    """English-style heading: content words capitalised ("Kremlin Pushes Back Against ...")."""
+    words = [w.strip("\"'“”‘’«»()[],.:;!?-—–") for w in line.split()]
+    words = [w for w in words if w and w[0].isalpha()]
+    if not words:
+        return False
+    content = [w for w in words[1:] if w.lower() not in _SMALL_WORDS] + [words[0]]
+    caps = sum(1 for w in content if w[0].isupper())
+    return caps / len(content) >= 0.75
+
+
+_CAPTION_MARKERS = re.compile(
+    r"(?i)\b(?:photo|image|picture|credit|getty|reuters/|ap photo|afp via|shutterstock|фото|иллюстрация|"
+    r"ілюстрація|скриншот|скріншот)\b|©"
+)
+
+
+def is_caption_like(line: str) -> bool:
+    """Short line without final punctuation that is not a Title-Case heading (image caption, alt text)."""
+    s = " ".join(line.split())
+    if not s or ends_sentence(s) or s[:1] in "-•*–—" or re.match(r"^\d+[.)]\s", s):
+        return False
+    words = s.split()
+    if _CAPTION_MARKERS.search(s) and len(words) <= 25:
+        return True
+    if len(words) > 12:
+        return False
+    latin = sum(ch.isascii() and ch.isalpha() for ch in s)
+    letters = sum(ch.isalpha() for ch in s)
+    if not letters or latin / letters < 0.5:
+        return False  # Cyrillic headings are written in sentence case: keep them
+    return not is_title_case(s)
+
+
+@dataclass(slots=True)
+class DumpParts:
+    body: list[str]
+    title: str | None = None
+    author: str | None = None
+    section: str | None = None
+    published: dt.date | None = None
+
+
+def _is_body_paragraph(line: str) -> bool:
+    n = len(line.split())
+    return (n >= 14 and ends_sentence(line)) or n >= 25
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    """Text wrapped at a fixed width: many non-blank lines continue in lower case on the next line."""
+    pairs = cont = 0
+    for a, b in itertools.pairwise(lines):
+        if a.strip() and b.strip():
+            pairs += 1
+            if b.strip()[:1].islower() and not ends_sentence(a):
+                cont += 1
+    return pairs >= 4 and cont / pairs >= 0.3
+
+
+def parse_dump(text: str) -> DumpParts:
+    """Split a scraped text dump into header fields and clean body lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    raw = text.split("\n")
+    wrapped = _hard_wrapped(raw)
+    items = [" ".join(line.split()) for line in raw]
+    items = [s for s in items if s]
+    if not items:
+        return DumpParts(body=[])
+
+    start = next((i for i, s in enumerate(items) if _is_body_paragraph(s) and not is_junk(s)), None)
+    parts = DumpParts(body=[])
+    header, rest = (items[:start], items[start:]) if start is not None else ([], items)
+    if start is not None and start > 12:  # no recognisable header: do not guess
+        header, rest = [], items
+
+    candidates: list[str] = []
+    for s in header:
+        if is_junk(s):
+            continue
+        by = split_byline(s)
+        if by:
+            parts.author = parts.author or by
+            continue
+        d = date_line(s)
+        if d:
+            parts.published = parts.published or d
+            continue
+        candidates.append(s)
+    if candidates:
+        first = candidates[0]
+        if (
+            len(candidates) >= 2
+            and len(first.split()) <= 4
+            and not ends_sentence(first)
+            and len(candidates[1].split()) > len(first.split())
+        ):
+            parts.section = first
+            candidates = candidates[1:]
+        parts.title = candidates[0]
+        # a standfirst (sentence) after the title belongs to the body
+        lead = [c for c in candidates[1:] if ends_sentence(c) and len(c.split()) >= 6]
+        rest = lead + rest
+
+    body: list[str] = []
+    seen: set[str] = set()
+    title_key = (parts.title or "").casefold()
+    for s in rest:
+        if body and is_terminal_heading(s):
+            break
+        if is_junk(s):
+            continue
+        if not body:
+            by = split_byline(s)
+            if by:
+                parts.author = parts.author or by
+                continue
+        d = date_line(s)
+        if d:
+            parts.published = parts.published or d
+            continue
+        if s.casefold() == title_key:
+            continue
+        if not wrapped and body and is_caption_like(s):
+            continue
+        if not body:
+            s = strip_dateline(s)
+        key = s.casefold()
+        if key in seen and len(s) > 20:
+            continue
+        seen.add(key)
+        body.append(s)
+    # a trailing run of short, unpunctuated lines (tags, headings with nothing under them)
+    while body and not wrapped and not ends_sentence(body[-1]) and len(body[-1].split()) <= 12:
+        body.pop()
+    parts.body = body
+    return parts
