@@ -27,6 +27,7 @@ ephemeral port and is shut down on exit; writes to clients that went away are ig
 from __future__ import annotations
 
 import ssl
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -140,6 +141,15 @@ def _make_handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
     return _Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError | ssl.SSLError):
+            return  # clients that hang up early (size caps, deadlines, failed TLS) are expected
+        super().handle_error(request, client_address)
+
+
 class LocalServer:
     """A threaded HTTP/1.1 server on 127.0.0.1:<ephemeral port>; use as a context manager."""
 
@@ -200,8 +210,7 @@ class LocalServer:
     # -- lifecycle
 
     def start(self) -> LocalServer:
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        httpd.daemon_threads = True
+        httpd = _Server(("127.0.0.1", 0), _make_handler(self))
         if self.ssl_context is not None:  # TLS handshakes happen in accept(); failed ones are dropped
             httpd.socket = self.ssl_context.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd

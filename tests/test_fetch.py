@@ -114,6 +114,13 @@ def test_gzip_body_is_decoded(srv: LocalServer) -> None:
             assert f.fetch(srv.url(path)).content == body, path
 
 
+def test_truncated_gzip_keeps_what_inflated(srv: LocalServer) -> None:
+    body = bytes(range(256)) * 400
+    srv.set_route("/cut", (200, {"Content-Encoding": "gzip"}, gzip.compress(body)[:-8]))  # no trailer
+    with fetcher() as f:
+        assert f.fetch(srv.url("/cut")).content == body
+
+
 def test_unsupported_content_encoding(srv: LocalServer) -> None:
     srv.set_route("/br", (200, {"Content-Encoding": "br"}, b"\x00\x01"))
     with fetcher() as f, pytest.raises(InputError) as exc:
@@ -348,6 +355,19 @@ def test_https_pinning_keeps_sni_and_certificate_verification(tls_cert: tuple[st
         assert refusal(exc).startswith("connection failed: TLS certificate verification failed")
         assert "other.test" in refusal(exc)
     assert len(srv.requests) == 1
+
+
+def test_transport_rechecks_pinned_addresses(srv: LocalServer) -> None:
+    """A strict GuardedTransport refuses even what a lenient Fetcher validated and pinned."""
+    srv.set_route("/", (200, HTML, b"x"))
+    dns = fake_dns({"local.test": ["127.0.0.1"]})
+    with (
+        httpx.Client(transport=GuardedTransport(allow_private=False, resolver=dns)) as client,
+        Fetcher(policy(), client=client, resolver=dns) as f,
+        pytest.raises(InputError, match="loopback"),
+    ):
+        f.fetch(f"http://local.test:{srv.port}/")
+    assert srv.requests == []
 
 
 # --------------------------------------------------------------------------- redirects
@@ -630,6 +650,18 @@ def test_min_interval_between_requests_to_one_host(srv: LocalServer) -> None:
         elapsed = time.monotonic() - start
     assert len(waits) == 1 and 0.1 < waits[0] <= 0.3
     assert elapsed >= 0.29
+
+
+def test_crawl_delay_raises_the_interval(srv: LocalServer) -> None:
+    srv.set_route("/robots.txt", (200, {}, b"User-agent: *\nCrawl-delay: 3\nDisallow: /x\n"))
+    srv.set_route("/a", (200, HTML, b"a"))
+    waits: list[float] = []
+    with fetcher(respect_robots=True, min_interval_s=0.0) as f:
+        f._sleep = waits.append  # type: ignore[assignment]
+        f.fetch(srv.url("/a"))
+        f.fetch(srv.url("/a"))
+    assert len(waits) == 2  # after robots.txt, and between the two pages
+    assert all(2.5 < w <= 3.0 for w in waits)
 
 
 def test_policy_validation() -> None:

@@ -412,10 +412,10 @@ class _GuardedBackend(httpcore.SyncBackend):
 
     def _addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
         pins = _PINS.get()
-        if pins is not None and host in pins:
-            return pins[host]
         literal = parse_ip_literal(host)
-        if literal is not None:
+        if pins is not None and host in pins:
+            addrs = pins[host]  # validated by the Fetcher moments ago; checked again below anyway
+        elif literal is not None:
             addrs = [str(literal)]
         else:
             try:
