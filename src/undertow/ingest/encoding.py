@@ -100,6 +100,8 @@ def _sniff_binary(data: bytes) -> str | None:
         return None
     nul = head.count(0)
     ctrl = sum(head.count(bytes([c])) for c in _CONTROL) - nul
+    if nul + ctrl < 4:
+        return None  # a stray NUL in text: stripped later
     if nul / len(head) > 0.01 or ctrl / len(head) > 0.05 or (nul + ctrl) / len(head) > 0.05:
         share = (nul + ctrl) / len(head)
         return f"binary content ({share:.0%} NUL/control bytes)"

@@ -490,15 +490,15 @@ def parse_dump(text: str) -> DumpParts:
 
     candidates: list[str] = []
     for s in header:
+        d = date_line(s)
+        if d:
+            parts.published = parts.published or d
+            continue
         if is_junk(s):
             continue
         by = split_byline(s)
         if by:
             parts.author = parts.author or by
-            continue
-        d = date_line(s)
-        if d:
-            parts.published = parts.published or d
             continue
         candidates.append(s)
     if candidates:

@@ -1,0 +1,307 @@
+"""Extraction stage: decoding, HTML extraction, text-dump cleaning (offline, fast)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from undertow.errors import InputError
+from undertow.ingest.extract import decode_bytes, extract_html, extract_plain_text
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+DATA = Path(__file__).resolve().parent / "data" / "extract"
+SEED = SHARED / "seed" / "000_9c6035b3240adb3a.txt"
+
+RU_TEXT = (
+    "Министр иностранных дел России заявил в среду, что переговоры в Абу-Даби продолжатся. "
+    "По его словам, стороны обсудили гарантии безопасности и вопросы прекращения огня, "
+    "но договорённости пока не достигнуты. Эксперты считают, что это затянет конфликт."
+)
+EN_TEXT = (
+    "The minister’s “constructive” remarks — delivered in Paris — were welcomed by the café owners; "
+    "naïve observers expected more. Talks resume on Thursday."
+)
+
+
+def _page(body: str, charset: str | None = None) -> str:
+    meta = f'<meta charset="{charset}">' if charset else ""
+    return f"<html><head>{meta}<title>Новости</title></head><body><p>{body}</p></body></html>"
+
+
+# --------------------------------------------------------------------------- decode_bytes
+
+
+@pytest.mark.parametrize("enc", ["cp1251", "koi8-r"])
+def test_decode_cyrillic_without_declaration(enc: str) -> None:
+    data = _page(RU_TEXT).encode(enc)
+    assert RU_TEXT in decode_bytes(data)
+
+
+@pytest.mark.parametrize("enc", ["cp1251", "koi8-r"])
+def test_decode_cyrillic_declared(enc: str) -> None:
+    data = _page(RU_TEXT, enc).encode(enc)
+    assert RU_TEXT in decode_bytes(data)
+    assert RU_TEXT in decode_bytes(data, declared=enc)
+
+
+def test_decode_windows_1252_english() -> None:
+    data = f"<html><body><p>{EN_TEXT}</p></body></html>".encode("cp1252")
+    assert EN_TEXT in decode_bytes(data)
+
+
+def test_decode_latin1_declared_but_cp1251_bytes() -> None:
+    data = _page(RU_TEXT).encode("cp1251")
+    assert RU_TEXT in decode_bytes(data, declared="iso-8859-1")
+
+
+def test_decode_utf8_declared_wrongly_as_latin1() -> None:
+    data = _page(RU_TEXT).encode("utf-8")
+    assert RU_TEXT in decode_bytes(data, declared="windows-1252")
+
+
+def test_decode_invalid_utf8_uses_replacement() -> None:
+    data = _page(RU_TEXT).encode("utf-8")
+    broken = data[:200] + b"\xff\xfe\x80" + data[200:]
+    text = decode_bytes(broken)
+    assert "\ufffd" in text
+    assert "переговоры в Абу-Даби" in text
+
+
+@pytest.mark.parametrize(
+    ("bom", "enc"),
+    [(b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")],
+)
+def test_decode_bom(bom: bytes, enc: str) -> None:
+    text = decode_bytes(bom + _page(RU_TEXT).encode(enc))
+    assert text.startswith("<html>")
+    assert RU_TEXT in text
+
+
+def test_decode_strips_nul_bytes() -> None:
+    assert decode_bytes(b"<p>Hello\x00 world</p>") == "<p>Hello world</p>"
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "PNG"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nstream\n" + bytes(range(256)), "PDF"),
+        (b"PK\x03\x04\x14\x00\x00\x00" + bytes(200), "ZIP"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(100), "JPEG"),
+        (b"\x1f\x8b" + zlib.compress(b"x" * 1000), "gzip"),
+    ],
+)
+def test_decode_binary_raises(data: bytes, kind: str) -> None:
+    with pytest.raises(InputError) as err:
+        decode_bytes(data, source="blob.bin")
+    assert err.value.source == "blob.bin"
+    assert "binary content" in err.value.reason
+    assert kind in err.value.reason
+
+
+def test_decode_unknown_binary_raises() -> None:
+    data = bytes([0, 1, 2, 3, 200, 17, 0, 0, 5, 6]) * 300
+    with pytest.raises(InputError, match="binary content"):
+        decode_bytes(data)
+
+
+# --------------------------------------------------------------------------- extract_html
+
+ARTICLE = """<!doctype html><html lang="en-GB"><head>
+<title>Talks resume in Abu Dhabi | Example News</title>
+<meta property="og:title" content="Talks resume in Abu Dhabi">
+<meta property="og:site_name" content="Example News">
+<link rel="canonical" href="https://news.example.com/world/talks-resume">
+{meta}
+</head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><header><h1>Talks resume in Abu Dhabi</h1>
+<p class="byline">By Jane Doe and John Roe</p>{time}</header>
+<p>Delegations from the United States, Ukraine and Russia met again in Abu Dhabi on Thursday for a
+second day of consultations, officials said, describing the atmosphere as businesslike.</p>
+<p>The talks followed the same format as the previous day, with working groups and a closing plenary
+session that ran late into the evening, according to two people familiar with the schedule.</p>
+<p>Observers said the outcome would shape the trajectory of the diplomatic effort in the coming weeks
+and that further rounds were expected before the end of the month.</p>
+<p>Share this article</p>
+</article>
+<footer><p>Copyright 2026 Example News. All rights reserved.</p></footer>
+</body></html>"""
+
+
+def test_extract_html_body_and_metadata() -> None:
+    html = ARTICLE.format(
+        meta='<meta property="article:published_time" content="2026-02-05T10:00:00+00:00">',
+        time='<time datetime="2026-02-05">5 February 2026</time>',
+    )
+    ex = extract_html(html, url="https://news.example.com/world/talks-resume?utm=x")
+    assert ex.title == "Talks resume in Abu Dhabi"
+    assert ex.published == dt.date(2026, 2, 5)
+    assert ex.url == "https://news.example.com/world/talks-resume"
+    assert ex.sitename == "Example News"
+    assert ex.language_hint == "en"
+    assert ex.text.startswith("Delegations from the United States")
+    assert "\n\n" in ex.text
+    assert "Share this article" not in ex.text
+    assert "All rights reserved" not in ex.text
+
+
+def test_extract_html_dateless_page_has_no_date() -> None:
+    html = ARTICLE.format(meta="", time="")
+    ex = extract_html(html, url="https://news.example.com/world/talks-resume")
+    assert ex.published is None
+
+
+def test_extract_html_ignores_random_dates_in_text() -> None:
+    html = ARTICLE.format(meta="", time="").replace(
+        "businesslike.", "businesslike. The previous round took place on 12 January 2026."
+    )
+    assert extract_html(html).published is None
+
+
+def test_extract_html_title_suffix_stripped_without_og() -> None:
+    html = (
+        "<html><head><title>Kremlin rejects guarantees - Example News</title>"
+        '<meta property="og:site_name" content="Example News"></head><body><article>'
+        "<p>" + "The Kremlin rejected the proposed guarantees again on Wednesday. " * 5 + "</p>"
+        "</article></body></html>"
+    )
+    assert extract_html(html).title == "Kremlin rejects guarantees"
+
+
+def test_extract_html_empty_input() -> None:
+    assert extract_html("").text == ""
+
+
+# --------------------------------------------------------------------------- extract_plain_text
+
+
+def _seed_or_skip() -> str:
+    if not SEED.is_file():
+        pytest.skip("../shared/seed is absent")
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.mark.shared
+def test_seed_dump() -> None:
+    ex = extract_plain_text(_seed_or_skip())
+    assert ex.section == "World War"
+    assert ex.title == "2 Days of Talks, 1 Standoff: Ukraine War Diplomacy Faces New Russian Pushback"
+    assert ex.author == "Samir Singh 'Bharat'"
+    assert ex.published is None
+    assert ex.text.startswith("Diplomatic efforts surrounding the war in Ukraine continued on February 5")
+    assert ex.text.endswith("will prolong instability in the region.")
+    for junk in (
+        "Related Articles",
+        "Leave a Reply",
+        "Your email address will not be published",
+        "Back to top button",
+        "error: Content is protected",
+        ".site-below-footer-wrap",
+        "Ukraine war diplomatic talks Abu Dhabi",  # image caption
+    ):
+        assert junk not in ex.text
+    assert "\n\nKremlin Pushes Back Against Western Security Guarantees\n\n" in ex.text
+
+
+EN_DUMP = (DATA / "en_dump.txt").read_text(encoding="utf-8")
+
+RU_DUMP = (DATA / "ru_dump.txt").read_text(encoding="utf-8")
+
+UK_DUMP = (DATA / "uk_dump.txt").read_text(encoding="utf-8")
+
+
+def test_en_dump() -> None:
+    ex = extract_plain_text(EN_DUMP)
+    assert ex.section == "Politics"
+    assert ex.title == "Senate Passes Aid Package After Marathon Session"
+    assert ex.author == "Maria Lopez; Tom Baker"
+    assert ex.published == dt.date(2025, 3, 3)
+    assert ex.text.startswith("The Senate passed a long-delayed aid package")
+    assert "Senators applaud after the vote" not in ex.text  # caption
+    assert "\n\nWhat Comes Next\n\n" in ex.text  # heading kept
+    for junk in ("Share on Facebook", "Tweet", "newsletter", "Copyright"):
+        assert junk not in ex.text
+    assert ex.text.endswith("a vote on the measure.")
+
+
+def test_ru_dump() -> None:
+    ex = extract_plain_text(RU_DUMP)
+    assert ex.section == "Политика"
+    assert ex.title == "Лавров отверг западные гарантии безопасности для Украины"
+    assert ex.author == "Иван Петров"
+    assert ex.text.startswith("Министр иностранных дел России Сергей Лавров")
+    for junk in ("Читайте также", "Поделиться", "Комментарии", "Подписывайтесь", "права защищены"):
+        assert junk not in ex.text
+    assert ex.text.endswith("угрозу безопасности России.")
+
+
+def test_uk_dump() -> None:
+    ex = extract_plain_text(UK_DUMP)
+    assert ex.section == "Світ"
+    assert ex.title == "Переговори в Абу-Дабі тривають другий день"
+    assert ex.author == "Олена Коваль"
+    assert ex.text.startswith("Делегації України, США та Росії")
+    for junk in ("Читайте також", "Поділитися", "Коментарі", "не буде опублікована", "права захищені"):
+        assert junk not in ex.text
+    assert ex.text.endswith("підсумковим засіданням.")
+
+
+@pytest.mark.parametrize(
+    ("line", "rest"),
+    [
+        ("KYIV (Reuters) - Ukraine said on Monday that talks would go ahead.", "Ukraine said"),
+        ("MOSCOW, Feb 5 (TASS) — The Kremlin said on Monday that talks would go ahead.", "The Kremlin"),
+        ("WAR-REPORT : Diplomatic efforts continued on Monday as the talks went ahead.", "Diplomatic"),
+    ],
+)
+def test_dateline_dropped(line: str, rest: str) -> None:
+    assert extract_plain_text(line).text.startswith(rest)
+
+
+def test_body_without_header() -> None:
+    text = "The talks went ahead on Monday in Abu Dhabi, officials said, and lasted for more than six hours."
+    ex = extract_plain_text(text)
+    assert ex.text == text
+    assert ex.title is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=600))
+def test_plain_text_never_raises_and_keeps_input_lines(text: str) -> None:
+    ex = extract_plain_text(text)
+    lines = [" ".join(line.split()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    for para in ex.text.split("\n\n"):
+        if para:
+            assert any(para in line for line in lines)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "World",
+                "Big Title Of The Day",
+                "By Anna Smith",
+                "Share",
+                "Leave a Reply",
+                "KYIV (Reuters) - Officials said on Monday that the talks would continue next week.",
+                "A long paragraph that ends with a full stop and has more than fourteen words in it.",
+                "short caption line here",
+                "Читайте также: новость",
+                "",
+            ]
+        ),
+        max_size=20,
+    )
+)
+def test_plain_text_structured_never_raises(lines: list[str]) -> None:
+    ex = extract_plain_text("\n".join(lines))
+    assert "Leave a Reply" not in ex.text
+    assert "Читайте также" not in ex.text
