@@ -677,7 +677,13 @@ class _Chain:
 
 
 class Fetcher:
-    """Fetch pages and feeds politely and safely; see the module docstring."""
+    """Fetch pages and feeds politely and safely; see the module docstring.
+
+    ``client``: an ``httpx.Client`` to send with (closed by its owner, not here); by default one
+    with a :class:`GuardedTransport` and ``trust_env=False`` is made and closed by ``close()``.
+    ``resolver``: ``(host, port) -> [address, ...]`` used for the SSRF check and the pinned
+    connect (default :func:`system_resolver`); tests and custom DNS set it.
+    """
 
     def __init__(
         self,
