@@ -46,7 +46,7 @@ def test_batch_with_broken_inputs_stores_the_rest(tmp_path: Path, store: Store) 
     write(tmp_path / "in/binary.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
     write(tmp_path / "in/empty.html", "   ")
     write(tmp_path / "in/nobody.html", "<html><head><script>app()</script></head><body></body></html>")
-    write(tmp_path / "in/bad.jsonl", '{"text": "' + " ".join(PARAS) + '"}\n{broken\n')
+    write(tmp_path / "in/bad.jsonl", '{"text": "' + " ".join(RU_PARAS) + '"}\n{broken\n')
     report = ingest([str(tmp_path / "in"), str(tmp_path / "missing.html")], store)
     assert report.stored == 2
     failed = {Path(e.source.split(":")[0]).name: e.reason for e in report.errors}
@@ -62,7 +62,7 @@ def test_batch_with_broken_inputs_stores_the_rest(tmp_path: Path, store: Store) 
 
 def test_reingest_is_idempotent(tmp_path: Path, store: Store) -> None:
     write(tmp_path / "a.html", article_html("Talks", PARAS, published="2026-02-05", url="https://tass.com/1"))
-    write(tmp_path / "b.txt", "\n\n".join(PARAS))
+    write(tmp_path / "b.txt", "\n\n".join(RU_PARAS))
     first = ingest([str(tmp_path)], store)
     before = [d.to_record() for d in store.documents()]
     second = ingest([str(tmp_path)], store)
@@ -127,8 +127,9 @@ def test_syndicated_pages_fold(tmp_path: Path, store: Store) -> None:
             site="Mirror",
         ),
     )
-    report = ingest([str(tmp_path)], store)
-    assert (report.stored, report.duplicates) == (1, 1)
+    report = ingest([str(tmp_path)], store)  # the copy is read first; the original then takes over
+    assert report.stored + report.duplicates == 2
+    assert store.count_documents(include_duplicates=False) == 1
     copy = next(d for d in store.documents() if d.url == "https://mirror.example/news/1")
     assert copy.duplicate_of == store.documents(outlet="tass")[0].id
     assert len(store.search("ultimatum")) == 1
@@ -282,12 +283,8 @@ def test_feed_polling_conditional_get_and_item_memory(store: Store) -> None:
         return 200, {"Content-Type": "application/rss+xml", "ETag": etag}, FEED.format(base=base, items=items)
 
     pages = {
-        f"/n/{i}": (
-            200,
-            {"Content-Type": "text/html"},
-            article_html(f"N{i}", [f"Story {i}. " + p for p in PARAS]),
-        )
-        for i in (1, 2)
+        "/n/1": (200, {"Content-Type": "text/html"}, article_html("N1", PARAS)),
+        "/n/2": (200, {"Content-Type": "text/html"}, article_html("N2", RU_PARAS, lang="ru")),
     }
     with LocalServer({"/feed": feed, **pages}) as srv:
         sources = _sources()(store)
