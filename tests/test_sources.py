@@ -17,7 +17,10 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
 <content:encoded><![CDATA[{body}]]></content:encoded></item>
 <item><title>Teaser only</title><link>https://wire.example/2</link><guid>wire-2</guid>
 <description>Short teaser.</description></item>
+<item><title>Short item</title><link>https://wire.example/3</link><guid>wire-3</guid>
+<description>{short}</description></item>
 </channel></rss>"""
+SHORT = "Kyiv said on Tuesday it was ready to extend the energy pause if Moscow did the same. " * 2
 BODY = "<p>" + "Delegations met again in Abu Dhabi on Tuesday to discuss a ceasefire. " * 12 + "</p>"
 
 
@@ -93,7 +96,7 @@ def test_jsonl_url_only_needs_a_fetcher(tmp_path: Path) -> None:
 
 def test_feed_file_items_carry_content_and_local_date(tmp_path: Path) -> None:
     p = tmp_path / "wire.xml"
-    p.write_text(RSS.format(body=BODY), encoding="utf-8")
+    p.write_text(RSS.format(body=BODY, short=SHORT), encoding="utf-8")
     got = items(str(p))
     first = got[0]
     assert isinstance(first, RawItem)
@@ -102,6 +105,8 @@ def test_feed_file_items_carry_content_and_local_date(tmp_path: Path) -> None:
     assert first.published_source == "feed" and first.feed == (str(p), "wire-1")
     # the teaser-only item needs its page fetched, which is not enabled here
     assert isinstance(got[1], InputError) and got[1].source == f"{p}#2 https://wire.example/2"
+    # a short but complete item stands in for its page when the page cannot be fetched
+    assert isinstance(got[2], RawItem) and got[2].data == SHORT.strip() and got[2].url == "https://wire.example/3"
 
 
 def test_malformed_feed(tmp_path: Path) -> None:
@@ -113,7 +118,7 @@ def test_malformed_feed(tmp_path: Path) -> None:
 
 def test_feed_memory_skips_seen_items(tmp_path: Path, store) -> None:
     p = tmp_path / "wire.xml"
-    p.write_text(RSS.format(body=BODY), encoding="utf-8")
+    p.write_text(RSS.format(body=BODY, short=SHORT), encoding="utf-8")
     store.mark_feed_item(str(p), "wire-1", None)
     got = items(str(p), memory=store)
     assert all(not (isinstance(i, RawItem) and i.feed and i.feed[1] == "wire-1") for i in got)

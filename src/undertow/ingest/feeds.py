@@ -6,15 +6,19 @@ import calendar
 import datetime as dt
 import email.utils
 import hashlib
+import re
 from dataclasses import dataclass
 
 import feedparser
 
 from undertow.errors import InputError
 
-#: Feed content shorter than this (characters of markup) is treated as a teaser: the item's
-#: page is fetched instead of using the content carried in the feed.
-FULL_TEXT_MIN_CHARS = 600
+#: Feed content with less text than this (characters, markup removed) is treated as a teaser:
+#: the item's page is fetched, and the teaser is used only if that fails.
+FULL_TEXT_MIN_CHARS = 400
+#: A teaser with at least this much text stands in for a page that cannot be fetched.
+FALLBACK_MIN_CHARS = 150
+_TAGS = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +28,9 @@ class FeedEntry:
     title: str | None
     author: str | None
     published: dt.date | None
-    content_html: str | None  # full text carried by the feed, if any
+    content_html: str | None  # content carried by the feed, if any (full text or a teaser)
+    full_text: bool  # whether content_html looks like the whole story rather than a teaser
+    fallback: bool  # whether content_html is worth keeping when the page cannot be fetched
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +100,7 @@ def _entry(e: feedparser.FeedParserDict) -> FeedEntry:
     summary = e.get("summary") or None
     if (not content or len(content) < len(summary or "")) and summary:
         content = summary
-    if content and len(content) < FULL_TEXT_MIN_CHARS and link:
-        content = None
+    text_chars = len(_TAGS.sub(" ", content or "").strip())
     published = _entry_date(e)
     key = e.get("id") or e.get("guid") or link
     if not key:
@@ -107,4 +112,6 @@ def _entry(e: feedparser.FeedParserDict) -> FeedEntry:
         author=e.get("author") or None,
         published=published,
         content_html=content,
+        full_text=text_chars >= FULL_TEXT_MIN_CHARS,
+        fallback=text_chars >= FALLBACK_MIN_CHARS,
     )

@@ -215,7 +215,7 @@ class Sources:
             "published_source": "feed" if e.published else None,
             "feed": (feed_key, e.key),
         }
-        if e.content_html:
+        if e.content_html and (e.full_text or not e.link):
             yield RawItem(source=where, kind="html", data=e.content_html, url=e.link, **meta)
             return
         if not e.link:
@@ -223,7 +223,10 @@ class Sources:
             return
         for item in self._url(e.link):
             if isinstance(item, InputError):
-                yield InputError(f"{where} {e.link}", item.reason)
+                if e.content_html and e.fallback:  # the page is out of reach: keep the feed's text
+                    yield RawItem(source=where, kind="html", data=e.content_html, url=e.link, **meta)
+                else:
+                    yield InputError(f"{where} {e.link}", item.reason)
                 continue
             item.source = f"{where} {e.link}"
             for k, v in meta.items():
