@@ -166,3 +166,21 @@ def test_transaction_rolls_back_on_failure(store: Store, monkeypatch) -> None:
         save(store, d)
     with store.engine.connect() as conn:
         assert conn.execute(select(documents.c.id)).all() == []
+
+
+def test_same_day_wire_copy_becomes_canonical(store: Store) -> None:
+    day = dt.date(2026, 1, 23)
+    paper = doc(
+        text=STORY + " This story was originally published by Reuters.",
+        url="https://www.kyivpost.com/post/1",
+        published=day,
+        outlet=Outlet(id="kyiv-post", name="Kyiv Post", kind="media"),
+    )
+    wire = doc(
+        url="https://www.reuters.com/world/1",
+        published=day,
+        outlet=Outlet(id="reuters", name="Reuters", kind="agency"),
+    )
+    save(store, paper)
+    assert save(store, wire).outcome == "stored"
+    assert store.get_document(paper.id).duplicate_of == wire.id

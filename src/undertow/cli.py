@@ -21,6 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from undertow import config
 from undertow.errors import InputError, UndertowError
@@ -221,11 +222,19 @@ def search(
             str(h["published"] or "—"),
             h["outlet_id"] or "—",
             h["language"] or "—",
-            h["title"] or "—",
-            h["snippet"],
+            Text(h["title"] or "—"),
+            _highlighted(h["snippet"]),
         )
     out.print(table)
     out.print(f"{len(hits)} result(s)", highlight=False)
+
+
+def _highlighted(snippet: str) -> Text:
+    """A search snippet with its [matched terms] in bold (the text itself is never markup)."""
+    text = Text()
+    for i, part in enumerate(re.split(r"\[([^\[\]]*)\]", snippet)):
+        text.append(part, style="bold yellow" if i % 2 else None)
+    return text
 
 
 _INTERVAL = re.compile(r"^(\d+)\s*([smhd]?)$")

@@ -46,6 +46,7 @@ documents = Table(  # migration 1
     Column("outlet_name", Text),
     Column("outlet_country", String(8)),
     Column("outlet_state_affiliated", Boolean),
+    Column("outlet_kind", String(32)),  # media | agency | official | ... (canonical tie-break)
     Column("language", String(8), index=True),
     Column("published", Date, index=True),
     Column("published_source", String(16)),

@@ -85,12 +85,11 @@ class Store:
             canonical = self._find_canonical(conn, fp, chash)
             members_to_repoint: str | None = None
             if canonical is not None:
-                canon_id, canon_published = canonical
-                if doc.published and canon_published and doc.published < canon_published:
-                    members_to_repoint = canon_id  # the new copy is older: it becomes canonical
+                if _is_original(doc, canonical):
+                    members_to_repoint = canonical.id  # the new copy is the original: it becomes canonical
                     doc.duplicate_of = None
                 else:
-                    doc.duplicate_of = canon_id
+                    doc.duplicate_of = canonical.id
             conn.execute(insert(documents).values(**_row(doc, chash, fp.words)))
             conn.execute(insert(doc_minhash).values(doc_id=doc.id, signature=fp.signature))
             if fp.bands:
@@ -111,7 +110,7 @@ class Store:
             return SaveResult("duplicate", doc.id, doc.duplicate_of)
         return SaveResult("stored", doc.id)
 
-    def _find_canonical(self, conn: Any, fp: Fingerprint, chash: str) -> tuple[str, dt.date | None] | None:
+    def _find_canonical(self, conn: Any, fp: Fingerprint, chash: str) -> _Canonical | None:
         """The canonical document of the cluster ``fp`` belongs to, if any."""
         hit = conn.execute(
             select(documents.c.id, documents.c.duplicate_of).where(documents.c.content_hash == chash).limit(1)
@@ -135,8 +134,10 @@ class Store:
                     best, cand_id = sim, r.duplicate_of or r.doc_id
         if cand_id is None:
             return None
-        published = conn.execute(select(documents.c.published).where(documents.c.id == cand_id)).scalar()
-        return cand_id, published
+        row = conn.execute(
+            select(documents.c.published, documents.c.outlet_kind).where(documents.c.id == cand_id)
+        ).one()
+        return _Canonical(cand_id, row.published, row.outlet_kind)
 
     def get_document(self, doc_id: str) -> Document | None:
         with self.engine.connect() as conn:
@@ -269,6 +270,23 @@ class Store:
                 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Canonical:
+    id: str
+    published: dt.date | None
+    outlet_kind: str | None
+
+
+def _is_original(doc: Document, canonical: _Canonical) -> bool:
+    """Whether a newly arrived copy should replace its cluster's canonical document: it was
+    published earlier, or the same day by a news agency (wire copy) when the canonical was not."""
+    if not doc.published or not canonical.published:
+        return False
+    if doc.published != canonical.published:
+        return doc.published < canonical.published
+    return bool(doc.outlet and doc.outlet.kind == "agency" and canonical.outlet_kind != "agency")
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -286,6 +304,7 @@ def _row(doc: Document, chash: str, words: int) -> dict[str, Any]:
         "outlet_name": o.name if o else None,
         "outlet_country": o.country if o else None,
         "outlet_state_affiliated": o.state_affiliated if o else None,
+        "outlet_kind": o.kind if o else None,
         "language": doc.language,
         "published": doc.published,
         "published_source": doc.published_source,
@@ -306,6 +325,7 @@ def _document(r: Any) -> Document:
             name=r["outlet_name"] or r["outlet_id"],
             country=r["outlet_country"],
             state_affiliated=r["outlet_state_affiliated"],
+            kind=r["outlet_kind"] or "media",
         )
     fetched = r["fetched"]
     if fetched is not None and fetched.tzinfo is None:
