@@ -1,9 +1,11 @@
 """Syndication folding: MinHash signatures and LSH band keys for near-duplicate texts.
 
-A document's text becomes a set of word 5-shingles; a 120-permutation MinHash (datasketch)
-summarises it. The signature is cut into 20 bands of 6 rows; two documents sharing any band
-are candidates (the S-curve puts the 50 % candidate point near Jaccard 0.61), and a candidate
-is a duplicate when the signatures estimate Jaccard >= ``DUPLICATE_JACCARD``.
+A document's text becomes its set of word 5-shingles (each word hashed with CRC-32, the five
+combined positionally into 64 bits); 120 multiply-shift hash functions ``(a*h + b) mod 2**64 >> 32``
+applied to all shingles at once in numpy give a 120-value MinHash signature. The signature is cut
+into 20 bands of 6 rows; two documents sharing any band are candidates (the S-curve puts the 50 %
+candidate point near Jaccard 0.61), and a candidate is a duplicate when the signatures estimate
+Jaccard >= ``DUPLICATE_JACCARD``.
 
 The band keys are stored in the database (``doc_lsh``), so candidate lookup is an indexed query
 that works the same on SQLite and PostgreSQL and needs no in-memory index rebuilt per process.
@@ -14,10 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 120
 BANDS = 20
@@ -28,6 +30,11 @@ MIN_WORDS = 30  # below this, only exact duplicates are folded
 _SEED = 20260205
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_rng = np.random.default_rng(_SEED)
+_A = _rng.integers(0, 1 << 63, size=(NUM_PERM, 1), dtype=np.uint64) * np.uint64(2) + np.uint64(1)  # odd
+_B = _rng.integers(0, 1 << 63, size=(NUM_PERM, 1), dtype=np.uint64)
+_SHIFT = np.uint64(32)
+_MIX = np.uint64(0x100000001B3)  # FNV-64 prime
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +51,23 @@ class Fingerprint:
 
 def fingerprint(text: str) -> Fingerprint:
     words = _WORD.findall(text.casefold())
-    m = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    sig = np.full(NUM_PERM, 0xFFFFFFFF, dtype="<u4")
     if len(words) >= SHINGLE:
-        shingles = {" ".join(words[i : i + SHINGLE]).encode("utf-8") for i in range(len(words) - SHINGLE + 1)}
-        m.update_batch(list(shingles))
-    sig = np.asarray(m.hashvalues, dtype="<u4")
+        sig = ((_A * _shingle_hashes(words)[None, :] + _B) >> _SHIFT).min(axis=1).astype("<u4")
     bands: tuple[int, ...] = ()
     if len(words) >= MIN_WORDS:
         bands = tuple(_band_key(i, sig[i * ROWS : (i + 1) * ROWS].tobytes()) for i in range(BANDS))
     return Fingerprint(sig.tobytes(), bands, len(words))
+
+
+def _shingle_hashes(words: list[str]) -> np.ndarray:
+    """One 64-bit hash per distinct word 5-shingle: CRC-32 per word, combined positionally."""
+    wh = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+    n = len(words) - SHINGLE + 1
+    h = np.zeros(n, dtype=np.uint64)
+    for k in range(SHINGLE):
+        h = h * _MIX + wh[k : k + n]
+    return np.unique(h)
 
 
 def _band_key(band: int, rows: bytes) -> int:

@@ -17,6 +17,7 @@ from undertow.config import DEFAULT_LANGUAGES
 from undertow.records import Paragraph
 
 MIN_CHARS = 20  # shorter paragraphs inherit the document's language
+SAMPLE_CHARS = 400  # a paragraph's language is read from its first characters (cost is linear)
 MODEL_NAME = "py3langid"
 
 _RU_ONLY = set("ыэё")  # not ъ: Bulgarian uses it too
@@ -73,14 +74,14 @@ class LanguageIdentifier:
             chunk = text[start:end]
             lang: str | None = None
             if len(chunk) >= MIN_CHARS:
-                lang, _ = self.classify(chunk)
+                lang, _ = self.classify(chunk[:SAMPLE_CHARS])
                 if lang:
                     weights[lang] += end - start
             paras.append(Paragraph(start, end, lang))
         if weights:
             doc_lang = weights.most_common(1)[0][0]
         else:
-            doc_lang, _ = self.classify(text)
+            doc_lang, _ = self.classify(text[: SAMPLE_CHARS * 4])
         for p in paras:
             if p.language is None:
                 p.language = doc_lang

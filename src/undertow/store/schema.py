@@ -72,7 +72,7 @@ doc_lsh = Table(  # migration 1
     Column("band", Integer, nullable=False),
     Column("bucket", BigInteger, nullable=False),
     Column("doc_id", String(32), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
-    Index("ix_doc_lsh_band_bucket", "band", "bucket"),
+    Index("ix_doc_lsh_bucket", "bucket"),  # bucket keys hash the band number in: unique per band
 )
 
 feeds = Table(  # migration 1

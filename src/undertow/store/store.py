@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Engine, create_engine, func, insert, or_, select, update
+from sqlalchemy import Engine, create_engine, func, insert, select, update
 
 from undertow.config import db_url
 from undertow.ingest.dedupe import Fingerprint, is_duplicate
@@ -119,12 +119,14 @@ class Store:
         if hit is not None:
             cand_id = hit.duplicate_of or hit.id
         elif fp.bands:
-            conds = [(doc_lsh.c.band == i) & (doc_lsh.c.bucket == b) for i, b in enumerate(fp.bands)]
-
             rows = conn.execute(
                 select(doc_minhash.c.doc_id, doc_minhash.c.signature, documents.c.duplicate_of)
                 .join(documents, documents.c.id == doc_minhash.c.doc_id)
-                .where(doc_minhash.c.doc_id.in_(select(doc_lsh.c.doc_id).where(or_(*conds)).distinct()))
+                .where(
+                    doc_minhash.c.doc_id.in_(
+                        select(doc_lsh.c.doc_id).where(doc_lsh.c.bucket.in_(fp.bands)).distinct()
+                    )
+                )
             ).all()
             best = 0.0
             for r in rows:
