@@ -21,6 +21,7 @@ an inflection of an alias (``Lavrovsky``) never matches.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -586,11 +587,7 @@ class ActorRegistry:
     def holder(self, description: str, day: dt.date | None = None) -> str | None:
         """Who held the office ``description`` names on ``day`` ("Russia's top diplomat",
         "the Kremlin spokesman", "глава МИД России"); ``None`` when unknown or ambiguous."""
-        key = normalise_description(description)
-        cands = self._offices.get(key)
-        if cands is None:  # "главы МИД России" -> "глава мид россии"
-            key = " ".join(self._desc_forms.get(w, w) for w in key.split())
-            cands = self._offices.get(key, [])
+        cands = self._offices.get(self._office_key(normalise_description(description)), [])
         cands = [c for c in cands if c[2].active_on(day)]
         if not cands:
             return None
@@ -602,6 +599,23 @@ class ActorRegistry:
         if len({(c[2].org, c[2].jurisdiction, c[2].title) for c in cands}) == 1:
             return max(cands, key=lambda c: c[2].start or dt.date.min)[1]
         return None
+
+    def _office_key(self, key: str) -> str:
+        """``key``, or the known description it inflects ("главы мид россии" -> "глава мид россии"):
+        the variant that changes the fewest words wins."""
+        if key in self._offices:
+            return key
+        words = key.split()
+        options = [(w, self._desc_forms[w]) if w in self._desc_forms else (w,) for w in words]
+        if sum(len(o) > 1 for o in options) > 8:
+            return key
+        variants = sorted(
+            itertools.product(*options), key=lambda v: sum(a != b for a, b in zip(v, words, strict=True))
+        )
+        for v in variants:
+            if " ".join(v) in self._offices:
+                return " ".join(v)
+        return key
 
     def descriptions(self) -> list[str]:
         """Every normalised office description known (for building description matchers)."""
