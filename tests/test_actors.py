@@ -463,3 +463,40 @@ def test_matches_are_inside_sorted_and_disjoint(words: list[str], seps: list[str
         assert m.start >= prev_end
         prev_end = m.end
         assert m.actor_id in default_registry()
+
+
+# ------------------------------------------------------------------ descriptions in text
+
+
+def test_description_matcher_resolves_holders_by_date(reg: ActorRegistry) -> None:
+    dm = reg.description_matcher()
+    text = "Russia's top diplomat and Ukraine's defense minister met the Kremlin spokesman."
+    early = [(m.actor_id, m.surface) for m in dm.find(text, D(2025, 3, 1))]
+    late = [(m.actor_id, m.surface) for m in dm.find(text, D(2025, 9, 1))]
+    assert early == [
+        ("sergei-lavrov", "Russia's top diplomat"),
+        ("rustem-umerov", "Ukraine's defense minister"),
+        ("dmitry-peskov", "Kremlin spokesman"),
+    ]
+    assert late[1] == ("denys-shmyhal", "Ukraine's defense minister")
+    for m in dm.find(text, D(2025, 3, 1)):
+        assert text[m.start : m.end] == m.surface
+
+
+def test_description_matcher_in_russian_and_ukrainian(reg: ActorRegistry) -> None:
+    dm = reg.description_matcher()
+    ru = "Об этом сообщил глава МИД России; позже главы МИД России не было."
+    assert [m.actor_id for m in dm.find(ru, D(2026, 2, 4))] == ["sergei-lavrov", "sergei-lavrov"]
+    uk = "Це заявив міністр оборони України."
+    assert [m.actor_id for m in dm.find(uk, D(2025, 3, 1))] == ["rustem-umerov"]
+    assert dm.find("the foreign minister said", D(2025, 3, 1)) == []  # whose? ambiguous
+
+
+def test_description_matcher_on_the_seed(reg: ActorRegistry) -> None:
+    if not SEED.is_file():
+        pytest.skip("../shared is not beside the checkout")
+    text = SEED.read_text(encoding="utf-8")
+    got = {(m.actor_id, m.surface) for m in reg.description_matcher().find(text, D(2026, 2, 5))}
+    assert ("rustem-umerov", "Ukrainian Defense Council Secretary") in got
+    assert ("kyrylo-budanov", "Ukrainian Presidential Office Head") in got
+    assert ("sergei-lavrov", "Russian Foreign Minister") in got

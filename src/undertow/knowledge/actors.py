@@ -426,29 +426,27 @@ class _Node:
 class ActorMatcher:
     """Finds alias mentions in text: leftmost-longest, non-overlapping, sorted by offset."""
 
-    def __init__(self, entries: Iterable[ActorEntry]) -> None:
+    def __init__(self, aliases: Iterable[tuple[str, str]]) -> None:
+        """``aliases``: (target id, surface form) pairs; earlier pairs win exact ties."""
         self._root = _Node()
         self._forms: dict[str, set[str]] = {}  # inflected token -> alias tokens it may stand for
-        order = 0
-        for e in entries:
-            for alias in e.surfaces:
-                tokens = [m.group() for m in _WORD.finditer(alias)]
-                key = _alias_key(alias)
-                if "?" in key:
+        for order, (target, alias) in enumerate(aliases):
+            tokens = [m.group() for m in _WORD.finditer(alias)]
+            key = _alias_key(alias)
+            if not tokens or "?" in key:
+                continue
+            node = self._root
+            for part in key:
+                node = node.children.setdefault(part, _Node())
+            skip = int(len(tokens) > 1 and tokens[0].casefold() == "the")
+            node.terminals.append((target, tuple(_case_rule(t) for t in tokens), order, skip))
+            for t in tokens:
+                if _case_rule(t) == _EXACT:
                     continue
-                node = self._root
-                for part in key:
-                    node = node.children.setdefault(part, _Node())
-                skip = int(len(tokens) > 1 and tokens[0].casefold() == "the")
-                node.terminals.append((e.id, tuple(_case_rule(t) for t in tokens), order, skip))
-                order += 1
-                for t in tokens:
-                    if _case_rule(t) == _EXACT:
-                        continue
-                    base = _fold(t)
-                    for form in slavic_forms(base):
-                        if form != base:
-                            self._forms.setdefault(form, set()).add(base)
+                base = _fold(t)
+                for form in slavic_forms(base):
+                    if form != base:
+                        self._forms.setdefault(form, set()).add(base)
         self._frozen_forms = {k: tuple(sorted(v)) for k, v in self._forms.items()}
 
     def find(self, text: str) -> list[Match]:
@@ -551,6 +549,7 @@ class ActorRegistry:
         for form in ambiguous:
             del self._desc_forms[form]
         self._matcher: ActorMatcher | None = None
+        self._description_matcher: DescriptionMatcher | None = None
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> ActorRegistry:
@@ -587,18 +586,7 @@ class ActorRegistry:
     def holder(self, description: str, day: dt.date | None = None) -> str | None:
         """Who held the office ``description`` names on ``day`` ("Russia's top diplomat",
         "the Kremlin spokesman", "глава МИД России"); ``None`` when unknown or ambiguous."""
-        cands = self._offices.get(self._office_key(normalise_description(description)), [])
-        cands = [c for c in cands if c[2].active_on(day)]
-        if not cands:
-            return None
-        top = min(c[0] for c in cands)
-        cands = [c for c in cands if c[0] == top]
-        if len({c[1] for c in cands}) == 1:
-            return cands[0][1]
-        # successors in one office overlapping on the hand-over day: the newer holder
-        if len({(c[2].org, c[2].jurisdiction, c[2].title) for c in cands}) == 1:
-            return max(cands, key=lambda c: c[2].start or dt.date.min)[1]
-        return None
+        return self._holder_of_key(self._office_key(normalise_description(description)), day)
 
     def _office_key(self, key: str) -> str:
         """``key``, or the known description it inflects ("главы мид россии" -> "глава мид россии"):
@@ -624,8 +612,28 @@ class ActorRegistry:
     def matcher(self) -> ActorMatcher:
         """The alias matcher over every actor (built once per registry)."""
         if self._matcher is None:
-            self._matcher = ActorMatcher(self.entries.values())
+            self._matcher = ActorMatcher((e.id, s) for e in self.entries.values() for s in e.surfaces)
         return self._matcher
+
+    def description_matcher(self) -> DescriptionMatcher:
+        """A matcher of office descriptions in text ("Russia's top diplomat", "глава МИД России"),
+        resolved to their holder on a given day (built once per registry)."""
+        if self._description_matcher is None:
+            self._description_matcher = DescriptionMatcher(self)
+        return self._description_matcher
+
+    def _holder_of_key(self, key: str, day: dt.date | None) -> str | None:
+        cands = [c for c in self._offices.get(key, []) if c[2].active_on(day)]
+        if not cands:
+            return None
+        top = min(c[0] for c in cands)
+        cands = [c for c in cands if c[0] == top]
+        if len({c[1] for c in cands}) == 1:
+            return cands[0][1]
+        # successors in one office overlapping on the hand-over day: the newer holder
+        if len({(c[2].org, c[2].jurisdiction, c[2].title) for c in cands}) == 1:
+            return max(cands, key=lambda c: c[2].start or dt.date.min)[1]
+        return None
 
     def lookup(self, surface: str) -> str | None:
         """The actor a whole string names ("Lavrov", "Лаврова", "the Kremlin" → …), if any."""
@@ -665,6 +673,67 @@ class ActorRegistry:
             provisional=False,
             mentions=spans,
         )
+
+
+_DISPLAY = {"us": "US", "uk": "UK", "usa": "USA", "uae": "UAE", "türkiye": "Türkiye"}
+_SPELLINGS = (("defence", "defense"), ("Defence", "Defense"), ("spokesman", "spokesperson"))
+
+
+def _country_display(word: str) -> str:
+    return _DISPLAY.get(word, " ".join(w.capitalize() for w in word.split()))
+
+
+def _description_surfaces(role: Role) -> set[str]:
+    """How texts may write the descriptions of ``role``: as written, with the title, and with the
+    country as adjective, possessive or "of" phrase ("Russian …", "Russia's …", "… of Russia")."""
+    raw = set(role.descriptions)
+    cc = role.jurisdiction
+    if cc in _COUNTRY_WORDS:
+        raw.add(f"{_country_display(_COUNTRY_WORDS[cc][0])} {role.title}")
+    out: set[str] = set()
+    for d in raw:
+        tokens = d.translate(_APOSTROPHES).casefold().split()
+        hit = _country_at(tokens, 0) if tokens else None
+        if hit and hit[1] < len(tokens) and not _CYRILLIC.search(d):
+            rest = " ".join(d.split()[hit[1] :])
+            for w in _COUNTRY_WORDS[hit[0]]:
+                shown = _country_display(w)
+                out.update(
+                    {f"{shown} {rest}", f"{shown}{chr(39) if w.endswith('s') else chr(39) + 's'} {rest}"}
+                )
+                out.update({f"{rest} of {shown}", f"{rest} of the {shown}"})
+        else:
+            out.add(d)
+    for a, b in _SPELLINGS:
+        out |= {s.replace(a, b) for s in out} | {s.replace(b, a) for s in out}
+    return out
+
+
+class DescriptionMatcher:
+    """Finds office descriptions in text and names who held the office on a day.
+
+    ``find(text, day)`` gives :class:`Match` objects whose ``actor_id`` is the holder on ``day``;
+    descriptions whose holder is unknown or ambiguous that day are left out.
+    """
+
+    def __init__(self, registry: ActorRegistry) -> None:
+        self._registry = registry
+        pairs: list[tuple[str, str]] = []
+        for e in registry:
+            for r in e.roles:
+                for surface in sorted(_description_surfaces(r)):
+                    key = registry._office_key(normalise_description(surface))
+                    if key in registry._offices:
+                        pairs.append((key, surface))
+        self._matcher = ActorMatcher(pairs)
+
+    def find(self, text: str, day: dt.date | None = None) -> list[Match]:
+        out = []
+        for m in self._matcher.find(text):
+            holder = self._registry._holder_of_key(m.actor_id, day)
+            if holder:
+                out.append(Match(holder, m.start, m.end, m.surface))
+        return out
 
 
 def _name_actor(path: Path, reason: str) -> str:
