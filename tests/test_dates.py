@@ -217,6 +217,22 @@ def test_several_mentions_in_order() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        ("The talks are expected to conclude on Thursday.", date(2026, 2, 4), "2026-02-05"),
+        ("Talks will resume on Thursday.", THU, "2026-02-05"),
+        ("The pause is due to expire on Saturday, he said.", date(2026, 2, 6), "2026-02-07"),
+        ("Blackouts in four regions until at least Wednesday.", date(2026, 1, 12), "2026-01-14"),
+        ("Переговоры состоятся в пятницу.", THU, "2026-02-06"),
+        ("Зустріч відбудеться у середу.", THU, "2026-02-11"),
+        ("They will meet again. He spoke on Monday.", THU, "2026-02-02"),  # cue in another sentence
+    ],
+)
+def test_future_cue_moves_a_bare_weekday_forward(text: str, published: date, expected: str) -> None:
+    assert _only(text, published).range == DateRange.day(D(expected))
+
+
 def test_relative_confidence_is_lower_than_absolute() -> None:
     assert _only("the day before").confidence < _only("February 4, 2026").confidence
     assert _only("in 2022").confidence <= 0.5

@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import calendar
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import accumulate
 
 from undertow.records import DateRange
@@ -133,6 +135,7 @@ def _alt(words: Iterable[str]) -> str:
 _AP = "['’ʼ]"
 
 
+@lru_cache(maxsize=4096)
 def _norm(token: str) -> str:
     return " ".join(token.replace("’", "'").replace("ʼ", "'").casefold().rstrip(".").split())
 
@@ -158,6 +161,7 @@ _EN_WD = rf"(?:{_alt(_EN_WEEKDAYS)})\b"
 _EN_DAY = rf"{_DAY}{_ORD}"
 _EN_CONN = r"(?P<conn>\s*[-–—‒]\s*|\s+(?:to|through|thru|until|till)\s+|,?\s+(?:and|&)\s+)"
 _CY_CONN = r"(?P<conn>\s*[-–—‒]\s*|\s+(?:по|до)\s+|,?\s+(?:и|і|й|та)\s+)"
+_CY_ORD = r"(?:-?(?:го|е|ого)\b)?"  # "4-го февраля"
 _LIST_CONN = {"and", "&", "и", "і", "й", "та"}
 _CY_YEAR_WORD = r"(?:\s*(?:года|году|г\.|г\b|року|році|р\.|р\b))?"
 
@@ -179,8 +183,8 @@ _RE_EN_DAY_FIRST = re.compile(
 )
 _RE_CY_DAY_FIRST = re.compile(
     rf"(?:\b(?P<pre>с|со|з|із|зі|від)\s+)?"
-    rf"(?<![\w.,:/-])(?P<d1>{_DAY})(?:\s+(?P<m1>{_CY_MON}))?"
-    rf"(?:(?P<mid>(?:\s*,\s*{_DAY})*){_CY_CONN}(?P<d2>{_DAY}))?"
+    rf"(?<![\w.,:/-])(?P<d1>{_DAY}){_CY_ORD}(?:\s+(?P<m1>{_CY_MON}))?"
+    rf"(?:(?P<mid>(?:\s*,\s*{_DAY}{_CY_ORD})*){_CY_CONN}(?P<d2>{_DAY}){_CY_ORD})?"
     rf"\s+(?P<m2>{_CY_MON})(?:\s+(?P<y>{_YEAR}){_CY_YEAR_WORD})?",
     _F,
 )
@@ -251,10 +255,13 @@ _RE_WINDOW = re.compile(
 # --------------------------------------------------------------------------- date helpers
 
 
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _safe(y: int, m: int, d: int) -> date | None:
-    if not (1 <= m <= 12 and 1 <= y <= 9999):
+    if not (1 <= m <= 12 and 1 <= y <= 9999 and 1 <= d <= _MONTH_DAYS[m]):
         return None
-    if not 1 <= d <= calendar.monthrange(y, m)[1]:
+    if m == 2 and d == 29 and not calendar.isleap(y):
         return None
     return date(y, m, d)
 
@@ -409,7 +416,11 @@ def _day_month(text: str, m: re.Match[str], pub: date | None, lang: str) -> _Can
     one = _safe(y, mo1, d1) if y is not None else (_nearest(mo1, d1, pub) if pub else None)
     if one is None:
         return None
-    return _Cand(start, m.end(), DateRange.day(one), "absolute", 0.95 if y is not None else 0.85)
+    conf = 0.95 if y is not None else 0.85
+    wd = m.groupdict().get("wd")
+    if wd:  # "Monday, February 2": the weekday confirms the date, or casts doubt on it
+        conf = min(0.98, conf + 0.05) if _WEEKDAYS[_norm(wd)] == one.weekday() else conf - 0.3
+    return _Cand(start, m.end(), DateRange.day(one), "absolute", conf)
 
 
 def _iso(text: str, m: re.Match[str], pub: date | None, lang: str) -> _Cand | None:
@@ -485,15 +496,44 @@ def _cy_mode(mod: str | None) -> str:
     return "this"
 
 
+# Future-tense cues before a bare weekday in the same sentence ("talks will resume on Thursday",
+# "due to expire on Saturday", "until at least Wednesday", "встреча состоится в пятницу"): then the
+# weekday is the next one on or after the publication date instead of the last one on or before.
+_FUTURE_CUE = re.compile(
+    r"\b(?:will|shall|won['’]t|due|expected|scheduled|set\s+to|plans?\s+to|planned|planning|"
+    r"intends?\s+to|until|till|upcoming|ahead\s+of|"
+    r"будет|будут|состоится|состоятся|пройд[её]т|пройдут|планиру\w*|намечен\w*|запланирован\w*|"
+    r"ожидается|ожидаются|намерен\w*|"
+    r"буде|будуть|відбудеться|відбудуться|пройде|пройдуть|запланован\w*|очікується|очікуються|"
+    r"має\s+відбутися|мають\s+відбутися)\b|['’]ll\b",
+    re.IGNORECASE,
+)
+
+
+def _future_context(text: str, start: int) -> bool:
+    before = text[max(0, start - 100) : start]
+    cut = max(before.rfind("."), before.rfind("!"), before.rfind("?"), before.rfind("\n"))
+    return _FUTURE_CUE.search(before, cut + 1) is not None
+
+
+def _upcoming(pub: date, wd: int) -> date:
+    return pub + timedelta(days=(wd - pub.weekday()) % 7)
+
+
 def _en_weekday(text: str, m: re.Match[str], pub: date | None, lang: str) -> _Cand | None:
     wd_tok = m.group("wd")
     if pub is None or not wd_tok[:1].isupper():
         return None
     mod = _norm(m.group("mod")) if m.group("mod") else None
     mode = _EN_MODE.get(mod, "bare") if mod else "bare"
+    return _weekday_cand(text, m, pub, _WEEKDAYS[_norm(wd_tok)], mode)
+
+
+def _weekday_cand(text: str, m: re.Match[str], pub: date, wd: int, mode: str) -> _Cand:
+    if mode == "bare" and _future_context(text, m.start()):
+        return _Cand(m.start(), m.end(), DateRange.day(_upcoming(pub, wd)), "weekday", 0.6)
     conf = {"bare": 0.75, "past": 0.75, "next": 0.6, "this": 0.65}[mode]
-    d = _weekday(pub, _WEEKDAYS[_norm(wd_tok)], mode)
-    return _Cand(m.start(), m.end(), DateRange.day(d), "weekday", conf)
+    return _Cand(m.start(), m.end(), DateRange.day(_weekday(pub, wd, mode)), "weekday", conf)
 
 
 def _cy_weekday(text: str, m: re.Match[str], pub: date | None, lang: str) -> _Cand | None:
@@ -505,9 +545,7 @@ def _cy_weekday(text: str, m: re.Match[str], pub: date | None, lang: str) -> _Ca
             return None
     else:
         mode, wd = _cy_mode(m.group("mod")), m.group("wd")
-    conf = {"bare": 0.75, "past": 0.75, "next": 0.6, "this": 0.65}[mode]
-    d = _weekday(pub, _WEEKDAYS[_norm(wd)], mode)
-    return _Cand(m.start(), m.end(), DateRange.day(d), "weekday", conf)
+    return _weekday_cand(text, m, pub, _WEEKDAYS[_norm(wd)], mode)
 
 
 def _weekday_range(text: str, m: re.Match[str], pub: date | None, lang: str) -> _Cand | None:
@@ -738,6 +776,7 @@ _trigger(
 for _phrase in _RELATIVE:
     _toks = _TOKEN.findall(_phrase)
     _trigger((_toks[-1],), 13, (len(_toks) - 1,))
+_LEAD_INS = frozenset(("between", "from", "с", "со", "з", "із", "зі", "від", *_EN_WEEKDAYS))
 _DIGIT_RULES = ((3, 0), (4, 0))
 _YEAR_RULES = ((3, 0), (4, 0), (7, 1))
 
@@ -777,6 +816,10 @@ def find_dates(text: str, published: date | None, lang: str = "en") -> list[Date
         for rule, back in todo:
             if back > i:
                 continue
+            if back and rule <= 2:  # a day-month expression starts with a number or a lead-in word
+                first = words[i - back]
+                if first[0] > "9" and first not in _LEAD_INS:
+                    continue
             pos = offs[2 * (i - back)]
             if (rule, pos) in tried:
                 continue
@@ -793,12 +836,15 @@ def find_dates(text: str, published: date | None, lang: str = "en") -> list[Date
                 cands.append(c)
     if not cands:
         return []
-    cands.sort(key=lambda c: (c.start - c.end, c.start))
+    cands.sort(key=lambda c: (c.start - c.end, c.start))  # longest first, then leftmost
+    starts: list[int] = []  # the kept, non-overlapping spans, in text order
     taken: list[_Cand] = []
     for c in cands:
-        if all(c.end <= t.start or c.start >= t.end for t in taken):
-            taken.append(c)
-    taken.sort(key=lambda c: c.start)
+        k = bisect_right(starts, c.start)
+        if (k and taken[k - 1].end > c.start) or (k < len(taken) and taken[k].start < c.end):
+            continue
+        starts.insert(k, c.start)
+        taken.insert(k, c)
     return [DateMention(c.start, c.end, text[c.start : c.end], c.range, c.kind, c.confidence) for c in taken]
 
 
