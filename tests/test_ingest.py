@@ -140,9 +140,11 @@ def test_two_workers_give_the_same_result(tmp_path: Path) -> None:
     for i in range(6):
         paras = [f"Item {i}. " + p for p in (PARAS if i % 2 else RU_PARAS)]
         write(tmp_path / f"p{i}.html", article_html(f"T{i}", paras, url=f"https://a.example/{i}"))
+    write(tmp_path / "binary.html", b"%PDF-1.7\n" + bytes(range(256)) * 20)  # its error crosses processes
     with Store.open("sqlite://") as a, Store.open(str(tmp_path / "w.db")) as b:
-        ingest([str(tmp_path)], a, workers=1)
-        ingest([str(tmp_path)], b, workers=2)
+        ra = ingest([str(tmp_path)], a, workers=1)
+        rb = ingest([str(tmp_path)], b, workers=2)
+        assert [e.reason for e in ra.errors] == [e.reason for e in rb.errors] and len(rb.errors) == 1
         key = lambda s: sorted((d.id, d.text, d.language) for d in s.documents())  # noqa: E731
         assert key(a) == key(b)
 
@@ -299,3 +301,27 @@ def test_feed_polling_conditional_get_and_item_memory(store: Store) -> None:
     assert feed_reqs[1].headers.get("if-none-match") == '"v1"'
     n2 = next(d for d in store.documents() if d.url and d.url.endswith("/n/2"))
     assert n2.published == dt.date(2026, 2, 3) and n2.published_source == "feed" and n2.title == "g2"
+
+
+def test_a_dying_worker_loses_only_its_item(tmp_path: Path, store: Store, monkeypatch) -> None:
+    import undertow.pipeline as pipeline_mod
+
+    texts = [PARAS, RU_PARAS, [p.upper() for p in PARAS], [p.lower() for p in RU_PARAS]]
+    for i, paras in enumerate(texts):
+        write(tmp_path / f"p{i}.html", article_html(f"T{i}", paras, url=f"https://a.example/{i}"))
+    write(tmp_path / "p9-crash.html", article_html("crash", ["CRASH-THIS-WORKER " * 20]))
+    monkeypatch.setattr(pipeline_mod, "_process", _crashing_process)
+    report = ingest([str(tmp_path)], store, workers=2)
+    assert report.stored + report.duplicates == 4
+    assert [Path(e.source).name for e in report.errors] == ["p9-crash.html"]
+    assert "worker process died" in report.errors[0].reason
+
+
+def _crashing_process(item):
+    import os
+
+    from undertow import pipeline as pipeline_mod
+
+    if b"CRASH-THIS-WORKER" in item.data:
+        os._exit(1)
+    return pipeline_mod.process_item(pipeline_mod._worker_pipeline, item)

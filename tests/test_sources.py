@@ -122,3 +122,10 @@ def test_feed_memory_skips_seen_items(tmp_path: Path, store) -> None:
     store.mark_feed_item(str(p), "wire-1", None)
     got = items(str(p), memory=store)
     assert all(not (isinstance(i, RawItem) and i.feed and i.feed[1] == "wire-1") for i in got)
+
+
+def test_input_errors_survive_pickling() -> None:
+    import pickle
+
+    err = pickle.loads(pickle.dumps(InputError("a.html", "binary content")))
+    assert (err.source, err.reason, str(err)) == ("a.html", "binary content", "a.html: binary content")

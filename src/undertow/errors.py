@@ -18,6 +18,9 @@ class InputError(UndertowError):
         self.source = source
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:  # picklable across processes
+        return (type(self), (self.source, self.reason))
+
 
 class DataFileError(UndertowError):
     """A knowledge file under data/ (or a user's YAML) failed validation."""
@@ -26,3 +29,6 @@ class DataFileError(UndertowError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+    def __reduce__(self) -> tuple[type[DataFileError], tuple[str, str]]:
+        return (type(self), (self.path, self.reason))

@@ -14,6 +14,7 @@ import datetime as dt
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,8 +150,6 @@ class IngestReport:
         self.doc_ids.append(result.doc_id)
 
 
-
-
 def ingest(
     inputs: Iterable[str],
     store: Store,
@@ -210,12 +209,33 @@ def _run(
             yield item, process_item(pipeline, item)
         return
     window: deque[tuple[RawItem, Future[Any]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options,)) as pool:
+    pool = _pool(options, workers)
+
+    def next_result() -> tuple[RawItem, tuple[Document, Fingerprint] | InputError]:
+        nonlocal pool
+        item, fut = window.popleft()
+        try:
+            return item, fut.result()
+        except BrokenProcessPool:
+            # A worker died (out of memory, a crash in native code): this item is reported, the
+            # pool is rebuilt and the items still in flight are submitted again.
+            pool.shutdown(cancel_futures=True)
+            pool = _pool(options, workers)
+            pending = [it for it, _ in window]
+            window.clear()
+            window.extend((it, pool.submit(_process, it)) for it in pending)
+            return item, InputError(item.source, "the worker process died while processing it")
+
+    try:
         for item in source_errors():
             window.append((item, pool.submit(_process, item)))
             if len(window) >= workers * 4:
-                done_item, fut = window.popleft()
-                yield done_item, fut.result()
+                yield next_result()
         while window:
-            done_item, fut = window.popleft()
-            yield done_item, fut.result()
+            yield next_result()
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _pool(options: PipelineOptions, workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options,))
