@@ -132,6 +132,10 @@ CASES: list[tuple[str, date | None, Expected]] = [
     ("в феврале", THU, ("2026-02-01", "2026-02-28")),
     ("в 2022 году", None, ("2022-01-01", "2022-12-31")),
     ("in 2022", THU, ("2022-01-01", "2022-12-31")),
+    ("in early 2025", THU, ("2025-01-01", "2025-12-31")),
+    ("several weeks ago", THU, ("2025-12-25", "2026-01-22")),
+    ("a few days ago", THU, ("2026-01-29", "2026-02-03")),
+    ("неделю назад", THU, "2026-01-29"),
     # --- without a publication date only dated expressions resolve
     ("February 4, 2026", None, "2026-02-04"),
     ("2026-02-04", None, "2026-02-04"),
@@ -157,6 +161,8 @@ CASES: list[tuple[str, date | None, Expected]] = [
     ("version 3.11.12", THU, None),
     ("February 30", THU, None),
     ("31.02.2026", THU, None),
+    ("weeks ago", THU, None),
+    ("February 29", THU, None),
 ]
 
 

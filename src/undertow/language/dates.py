@@ -206,7 +206,8 @@ _RE_CY_MONTH = re.compile(
     _F,
 )
 _RE_YEAR = re.compile(
-    rf"\b(?:in|since|by|until|during|throughout|before|after)\s+(?P<y>{_YEAR})\b(?![.,]\d|\s*%)"
+    rf"\b(?:in|since|by|until|during|throughout|before|after)\s+(?:(?:early|late|mid)[\s-]+)?"
+    rf"(?P<y>{_YEAR})\b(?![.,]\d|\s*%)"
     rf"|\b(?:в|во|с|со|до|к|у|з|із|від)\s+(?P<yc>{_YEAR})\s*(?:году|года|г\.|г\b|році|року|р\.|р\b)",
     _F,
 )
@@ -591,17 +592,24 @@ def _count(tok: str | None) -> int | None:
     return _NUMBER_WORDS.get(t)
 
 
+_BARE_UNITS = frozenset(("день", "неделю", "месяц", "год", "тиждень", "місяць", "рік"))
+
+
 def _ago(text: str, m: re.Match[str], pub: date | None, lang: str) -> _Cand | None:
     if pub is None:
         return None
     unit, n = _unit(m.group("u")), _count(m.group("n"))
     s, e = m.start(), m.end()
-    if n is None:  # "a few days ago"
-        if unit != "day":
-            return None
-        return _Cand(s, e, DateRange(pub - timedelta(days=7), pub - timedelta(days=2)), "relative", 0.3)
-    if m.group("n") is None and unit == "day" and m.group("u").casefold() != "день":
-        return None  # "days ago" without a number
+    if n is None:  # "a few days ago", "several weeks ago"
+        if unit == "day":
+            return _Cand(s, e, DateRange(pub - timedelta(days=7), pub - timedelta(days=2)), "relative", 0.3)
+        if unit == "week":
+            return _Cand(
+                s, e, DateRange(pub - timedelta(days=42), pub - timedelta(days=14)), "relative", 0.25
+            )
+        return None
+    if m.group("n") is None and _norm(m.group("u")) not in _BARE_UNITS:
+        return None  # "weeks ago" without a number: only "неделю назад", "тиждень тому"... are one
     if unit == "day":
         return _Cand(s, e, DateRange.day(pub - timedelta(days=n)), "relative", 0.85)
     if unit == "week":
@@ -778,7 +786,7 @@ for _phrase in _RELATIVE:
     _trigger((_toks[-1],), 13, (len(_toks) - 1,))
 _LEAD_INS = frozenset(("between", "from", "с", "со", "з", "із", "зі", "від", *_EN_WEEKDAYS))
 _DIGIT_RULES = ((3, 0), (4, 0))
-_YEAR_RULES = ((3, 0), (4, 0), (7, 1))
+_YEAR_RULES = ((3, 0), (4, 0), (7, 1), (7, 2))
 
 
 # --------------------------------------------------------------------------- API
