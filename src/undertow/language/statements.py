@@ -1,0 +1,639 @@
+"""Statements: who said what — direct quotes, reported speech and mixed forms, with spans.
+
+English is read from a dependency parse (spaCy): a reporting verb from the lexicon
+(``data/lexicons/speech.yaml``) with a speaker subject and a complement (a clause, an object with
+"as ...", an infinitive) makes a statement; subjects are inherited along coordinated and
+participial verbs ("... have labeled X as ... and have warned that ..."); "according to X" and
+statement nouns ("claims that ...") are read too. Quotes (" “ ” « » „ ‘ ’) decide the kind: a
+complement that is one quote is ``direct``, one that contains quotes is ``mixed``; a quote with no
+parsed reporting verb is attributed to the reporting verb next to it ("…," he said) or, inside a
+paragraph, to the speaker of the statement before it.
+
+Russian and Ukrainian are read with rules over sentences: ``X заявил, что Y``, ``«Y», — сказал X``,
+``По словам X, Y``, ``X: «Y»``.
+
+The output is :class:`RawStatement` (character spans only); ``annotate.py`` resolves speakers to
+actors and dates, and builds the record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from undertow.knowledge.loader import data_path, load_yaml_model
+
+MODEL_NAME = "undertow.statements"
+MODEL_VERSION = "0.1"
+
+
+# --- lexicon -------------------------------------------------------------------------------------
+
+
+class _EnVerbs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    speech: list[str]
+    frame: list[str]
+    cognition: list[str]
+    clausal: list[str]
+
+
+class _En(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verbs: _EnVerbs
+    nouns: list[str]
+    speakers: list[str]
+    pronouns: list[str]
+    not_speakers: list[str]
+    according_to: list[str]
+
+
+class _Slavic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verbs: list[str]
+    according_to: list[str]
+    that: list[str]
+    pronouns: list[str]
+
+
+class SpeechLexicon(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int
+    en: _En
+    ru: _Slavic
+    uk: _Slavic
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: str | None = None) -> SpeechLexicon:
+    return load_yaml_model(Path(path) if path else data_path("lexicons/speech.yaml"), SpeechLexicon)
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RawStatement:
+    """A statement found in a text, before its speaker is resolved to an actor."""
+
+    speaker: tuple[int, int] | None  # span of the speaker mention (name, description, pronoun)
+    cue: tuple[int, int] | None  # span of the reporting verb/phrase
+    content: tuple[int, int]  # span of what was said (quote marks excluded for direct quotes)
+    kind: str  # direct | indirect | mixed
+    sentence: tuple[int, int]
+    confidence: float
+    speaker_is_pronoun: bool = False
+    paragraph: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- quotes --------------------------------------------------------------------------------------
+
+_PAIRS = {"“": "”", "«": "»", "„": "“", "‘": "’", '"': '"', "‚": "‘"}
+_OPEN = re.compile(r"[“«„‘\"‚]")
+
+
+def find_quotes(text: str) -> list[tuple[int, int]]:
+    """Spans of quoted passages (inner text, marks excluded). ‘ ’ count only when they are not
+    apostrophes; an opening mark without its closing mark within 3,000 characters is ignored."""
+    quotes: list[tuple[int, int]] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        m = _OPEN.search(text, i)
+        if not m:
+            break
+        o = m.group()
+        start = m.end()
+        if o in "‘‚" and start - 2 >= 0 and text[start - 2].isalnum():
+            i = start
+            continue
+        close = _PAIRS[o]
+        j = start
+        end = -1
+        depth = 0
+        while j < min(n, start + 3000):
+            c = text[j]
+            if c == close and depth == 0:
+                if close == "’" and j + 1 < n and text[j + 1].isalpha():
+                    j += 1  # an apostrophe inside the quote (don’t)
+                    continue
+                end = j
+                break
+            if o == "«" and c == "«":
+                depth += 1
+            elif o == "«" and c == "»":
+                depth -= 1
+            j += 1
+        if end < 0 or end - start < 2:
+            i = start
+            continue
+        quotes.append((start, end))
+        i = end + 1
+    return quotes
+
+
+# --- English -------------------------------------------------------------------------------------
+
+_SUBJ = {"nsubj", "nsubjpass"}
+_PARTICIPLE_TAIL = re.compile(r",?\s+\w+ing\b(?=\s+(?:at|that|a|an|the|to|it|what)\b)")
+
+
+class EnglishStatements:
+    def __init__(self, lexicon: SpeechLexicon, nlp: Any) -> None:
+        en = lexicon.en
+        self.speech = set(en.verbs.speech)
+        self.frame = set(en.verbs.frame)
+        self.cognition = set(en.verbs.cognition)
+        self.clausal = set(en.verbs.clausal)
+        self.nouns = set(en.nouns)
+        self.speaker_nouns = set(en.speakers)
+        self.pronouns = set(en.pronouns)
+        self.not_speakers = set(en.not_speakers)
+        self.nlp = nlp
+
+    def extract(self, text: str, paragraphs: list[tuple[int, int]] | None = None) -> list[RawStatement]:
+        """Statements in ``text``; sentences never cross paragraph breaks (headings stay apart)."""
+        from undertow.language.langid import paragraph_spans
+
+        spans = paragraphs if paragraphs is not None else paragraph_spans(text)
+        quotes = find_quotes(text)
+        out: list[RawStatement] = []
+        sentences: list[tuple[int, int]] = []
+        docs = self.nlp.pipe(text[a:b] for a, b in spans)
+        for n, ((p0, _), doc) in enumerate(zip(spans, docs, strict=True)):
+            found: list[RawStatement] = []
+            for sent in doc.sents:
+                sentences.append((p0 + sent.start_char, p0 + sent.end_char))
+                found.extend(self._sentence(sent, text, quotes, p0))
+            for st in found:
+                st.paragraph = n
+            out.extend(found)
+        out.extend(self._orphan_quotes(sentences, text, quotes, out))
+        out.sort(key=lambda s: (s.content[0], s.content[1]))
+        return _dedupe(out)
+
+    # one sentence: verbs, nouns, "according to"
+    def _sentence(self, sent: Any, text: str, quotes: list[tuple[int, int]], p0: int) -> list[RawStatement]:
+        found: list[RawStatement] = []
+        sspan = (p0 + sent.start_char, p0 + sent.end_char)
+        for tok in sent:
+            lemma = tok.lemma_.lower()
+            if tok.pos_ in ("VERB", "AUX") and (
+                lemma in self.speech or lemma in self.frame or lemma in self.cognition
+            ):
+                found.extend(self._verb(tok, lemma, text, quotes, sspan, p0))
+            elif tok.pos_ == "NOUN" and lemma in self.nouns:
+                st = self._noun(tok, text, quotes, sspan, p0)
+                if st:
+                    found.append(st)
+            elif lemma == "accord" and tok.text.lower() == "according":
+                st = self._according(tok, text, quotes, sspan, p0)
+                if st:
+                    found.append(st)
+        return found
+
+    def _verb(
+        self, verb: Any, lemma: str, text: str, quotes: list[tuple[int, int]], sspan: tuple[int, int], p0: int
+    ) -> list[RawStatement]:
+        content = self._verb_content(verb, lemma, sspan[1] - p0)
+        if content is None:
+            return []
+        c0, c1 = _trim(text, p0 + content[0], p0 + content[1])
+        cue = _cue_span(verb, p0)
+        if len(text[c0:c1].split()) < 2 or (c0 <= cue[0] and cue[1] <= c1):
+            return []
+        subjects = self._subjects(verb)
+        if not subjects:
+            return []
+        kind, (c0, c1) = _kind(text, (c0, c1), quotes)
+        conf = 0.9 if lemma in self.speech or lemma in self.frame else 0.6
+        out = []
+        for subj in subjects:
+            span, is_pron = self._speaker_span(subj, text, p0)
+            out.append(
+                RawStatement(
+                    speaker=span,
+                    cue=cue,
+                    content=(c0, c1),
+                    kind=kind,
+                    sentence=sspan,
+                    confidence=conf * (0.85 if is_pron else 1.0),
+                    speaker_is_pronoun=is_pron,
+                )
+            )
+        return out
+
+    def _verb_content(self, verb: Any, lemma: str, sent_end: int) -> tuple[int, int] | None:
+        """The span (paragraph offsets) of what ``verb`` reports, or None."""
+        kids = list(verb.children)
+        by_dep: dict[str, list[Any]] = {}
+        for k in kids:
+            by_dep.setdefault(k.dep_, []).append(k)
+        if "ccomp" in by_dep:
+            clauses = [_subtree_span(c, skip_marks=True) for c in by_dep["ccomp"]]
+            c = by_dep["ccomp"][0]
+            start, end = min(a for a, _ in clauses), max(b for _, b in clauses)
+            if c.i > verb.i:
+                # a reported clause runs to the end of the sentence unless another reporting verb
+                # of the same subject takes over ("... and claimed that ...", ", adding that ...")
+                cuts = [
+                    k.left_edge.idx
+                    for k in kids
+                    if k.dep_ in ("conj", "advcl") and k.i > c.i and k.pos_ in ("VERB", "AUX")
+                ]
+                end = max(end, min([*cuts, sent_end]))
+            return start, end
+        if lemma in self.clausal:
+            return None
+        if lemma in self.frame or "oprd" in by_dep:
+            objs = by_dep.get("dobj", [])
+            if objs:
+                start = objs[0].left_edge.idx
+                end = _subtree_end(objs[0])
+                for k in kids:  # "as ...", object predicate
+                    if k.i > objs[0].i and (
+                        k.dep_ in ("oprd", "acomp") or (k.dep_ == "prep" and k.lower_ == "as")
+                    ):
+                        end = max(end, _subtree_end(k))
+                tail = _PARTICIPLE_TAIL.search(verb.doc.text, start, end)  # ", suggesting that ..."
+                return start, tail.start() if tail else end
+        if "xcomp" in by_dep and lemma not in ("say", "tell"):
+            x = by_dep["xcomp"][0]
+            if x.pos_ in ("VERB", "AUX"):
+                return _subtree_span(x, skip_marks=True)
+        if "dobj" in by_dep and lemma not in self.cognition:
+            o = by_dep["dobj"][0]
+            if o.lower_ in ("it", "this", "so", "that", "what", "which", "nothing", "something"):
+                return None
+            span = _subtree_span(o)
+            for k in kids:  # "urged X to ...", "accused X of ..."
+                if (k.i > o.i and k.dep_ in ("xcomp", "ccomp")) or (
+                    k.dep_ == "prep" and k.lower_ in ("of", "to", "for")
+                ):
+                    span = (span[0], max(span[1], _subtree_end(k)))
+            return span
+        if "prep" in by_dep and lemma in (
+            "call",
+            "appeal",
+            "warn",
+            "speak",
+            "comment",
+            "insist",
+            "accuse",
+            "elaborate",
+        ):
+            p = by_dep["prep"][0]
+            if p.lower_ in ("for", "on", "against", "about", "of"):
+                return _subtree_span(p, skip_first=True)
+        return None
+
+    def _subjects(self, verb: Any) -> list[Any]:
+        """Speaker heads of ``verb``: its subject (or passive agent), or one inherited from a
+        coordinated verb ("labeled ... and warned"), a controlling verb ("continue to present",
+        "used an interview to reiterate"), or a reporting verb it elaborates (", asserting that")."""
+        tok = verb
+        for _ in range(4):
+            subj = [c for c in tok.children if c.dep_ in _SUBJ]
+            agent = [c for c in tok.children if c.dep_ == "agent"]
+            if subj and subj[0].dep_ == "nsubjpass":
+                pobj = [c for c in agent[0].children if c.dep_ == "pobj"] if agent else []
+                if not pobj:
+                    return []  # "it was said that": no speaker
+                subj = pobj
+            if subj:
+                head = subj[0]
+                heads = [head, *[c for c in head.children if c.dep_ == "conj"]]
+                return [h for h in heads if self._is_speaker(h)]
+            parent = tok.head
+            if parent is tok:
+                break
+            if (
+                tok.dep_ == "conj"
+                or tok.dep_ == "xcomp"
+                or (
+                    tok.dep_ == "advcl"
+                    and (
+                        any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
+                        or parent.lemma_.lower() in self.speech | self.frame
+                    )
+                )
+            ):
+                tok = parent
+            else:
+                break
+        return []
+
+    def _is_speaker(self, tok: Any) -> bool:
+        low = tok.lower_
+        if low in self.not_speakers or tok.lemma_.lower() in self.not_speakers:
+            return False
+        if tok.pos_ == "PRON":
+            return low in self.pronouns
+        if tok.pos_ == "PROPN" or tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE"):
+            return True
+        return low in self.speaker_nouns or tok.lemma_.lower() in self.speaker_nouns
+
+    def _speaker_span(self, head: Any, text: str, p0: int) -> tuple[tuple[int, int], bool]:
+        if head.pos_ == "PRON":
+            return (p0 + head.idx, p0 + head.idx + len(head)), True
+        left = head.left_edge
+        right = head
+        for c in head.children:  # "Dmitry Peskov, the Kremlin spokesman," / "spokesman for the Kremlin"
+            if c.i > head.i and (
+                c.dep_ in ("appos", "compound", "flat") or (c.dep_ == "prep" and c.lower_ in ("of", "for"))
+            ):
+                right = c.right_edge if c.right_edge.i > right.i else right
+        start, end = p0 + left.idx, p0 + right.idx + len(right)
+        if end < len(text) and text[end] == ")" and "(" in text[start:end]:
+            end += 1
+        return (start, end), False
+
+    def _noun(
+        self, noun: Any, text: str, quotes: list[tuple[int, int]], sspan: tuple[int, int], p0: int
+    ) -> RawStatement | None:
+        clause = [
+            c
+            for c in noun.children
+            if c.dep_ in ("acl", "ccomp", "appos")
+            and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)
+        ]
+        if not clause:
+            return None
+        content = _subtree_span(clause[0], skip_marks=True)
+        speaker = None
+        poss = [c for c in noun.children if c.dep_ == "poss"]
+        if poss and self._is_speaker(poss[0]):
+            speaker = poss[0]
+        elif noun.dep_ in ("dobj", "pobj") and noun.head.pos_ in ("VERB", "AUX", "ADP"):
+            verb = noun.head if noun.head.pos_ != "ADP" else noun.head.head
+            subs = self._subjects(verb)
+            speaker = subs[0] if subs else None
+        if speaker is None:
+            return None
+        span, is_pron = self._speaker_span(speaker, text, p0)
+        c0, c1 = _trim(text, p0 + content[0], p0 + content[1])
+        kind, (c0, c1) = _kind(text, (c0, c1), quotes)
+        return RawStatement(
+            speaker=span,
+            cue=(p0 + noun.idx, p0 + noun.idx + len(noun)),
+            content=(c0, c1),
+            kind=kind,
+            sentence=sspan,
+            confidence=0.75,
+            speaker_is_pronoun=is_pron,
+        )
+
+    def _according(
+        self, tok: Any, text: str, quotes: list[tuple[int, int]], sspan: tuple[int, int], p0: int
+    ) -> RawStatement | None:
+        to = [c for c in tok.children if c.lower_ == "to"]
+        pobj = [c for c in to[0].children if c.dep_ == "pobj"] if to else []
+        if not pobj:
+            return None
+        speaker, is_pron = self._speaker_span(pobj[0], text, p0)
+        phrase = (p0 + tok.idx, p0 + pobj[0].right_edge.idx + len(pobj[0].right_edge))
+        before = (sspan[0], phrase[0])
+        after = (phrase[1], sspan[1])
+        c0, c1 = _trim(text, *(after if after[1] - after[0] > before[1] - before[0] else before))
+        if c1 - c0 < 3:
+            return None
+        kind, (c0, c1) = _kind(text, (c0, c1), quotes)
+        return RawStatement(speaker, (p0 + tok.idx, p0 + to[0].idx + 2), (c0, c1), kind, sspan, 0.8, is_pron)
+
+    def _orphan_quotes(
+        self,
+        sentences: list[tuple[int, int]],
+        text: str,
+        quotes: list[tuple[int, int]],
+        found: list[RawStatement],
+    ) -> list[RawStatement]:
+        """Quotes that no reporting verb's complement covers: attach them to the statement whose
+        cue is in the same sentence, or to the previous speaker in the same paragraph."""
+        out = []
+        covered = [s.content for s in found]
+        for q in quotes:
+            if len(text[q[0] : q[1]].split()) < 4 or _overlaps_any(q, covered):
+                continue
+            near = [
+                s for s in found if s.sentence[0] <= q[0] < s.sentence[1] or 0 <= s.sentence[0] - q[1] < 3
+            ]
+            prev = [s for s in found if s.content[1] <= q[0] and "\n\n" not in text[s.content[1] : q[0]]]
+            src = near[0] if near else (prev[-1] if prev else None)
+            if src is None:
+                continue
+            sent = next((s for s in sentences if s[0] <= q[0] < s[1]), (q[0], q[1]))
+            out.append(
+                RawStatement(
+                    speaker=src.speaker,
+                    cue=src.cue if near else None,
+                    content=q,
+                    kind="direct",
+                    sentence=sent,
+                    confidence=0.7 if near else 0.5,
+                    speaker_is_pronoun=src.speaker_is_pronoun,
+                    paragraph=src.paragraph,
+                    extra={"continues": True},
+                )
+            )
+        return out
+
+
+def _cue_span(verb: Any, p0: int) -> tuple[int, int]:
+    parts = [verb, *[c for c in verb.children if c.dep_ == "prt"]]
+    return p0 + min(p.idx for p in parts), p0 + max(p.idx + len(p) for p in parts)
+
+
+def _subtree_span(tok: Any, skip_marks: bool = False, skip_first: bool = False) -> tuple[int, int]:
+    toks = list(tok.subtree)
+    if skip_first:
+        toks = toks[1:] or toks
+    if skip_marks:
+        while toks and toks[0].dep_ == "mark" and toks[0].lower_ in ("that", "whether", "if"):
+            toks = toks[1:]
+    return toks[0].idx, toks[-1].idx + len(toks[-1])
+
+
+def _subtree_end(tok: Any) -> int:
+    r = tok.right_edge
+    return r.idx + len(r)
+
+
+_TRIM = " \t\n,.;:—–-"
+
+
+_TRAILING_WORDS = re.compile(r"(?:\s+(?:and|but|or|while|adding|и|а|і|та))+$", re.IGNORECASE)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _TRIM:
+        start += 1
+    while end > start and text[end - 1] in _TRIM:
+        end -= 1
+    m = _TRAILING_WORDS.search(text, start, end)
+    if m and m.end() == end:
+        end = m.start()
+        while end > start and text[end - 1] in _TRIM:
+            end -= 1
+    return start, end
+
+
+_QUOTE_CHARS = "\"“”«»„‘’‚'"
+
+
+def _kind(text: str, span: tuple[int, int], quotes: list[tuple[int, int]]) -> tuple[str, tuple[int, int]]:
+    """direct when the content is one quote (then the span drops the marks), mixed when it holds a
+    quote, else indirect."""
+    inner = [q for q in quotes if span[0] - 1 <= q[0] and q[1] <= span[1] + 1]
+    if not inner:
+        return "indirect", span
+    bare = text[span[0] : span[1]].strip(_QUOTE_CHARS + _TRIM)
+    for q in inner:
+        if text[q[0] : q[1]].strip(_TRIM) == bare:
+            return "direct", _trim(text, *q)
+    return "mixed", span
+
+
+def _inside_any(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(s[0] <= span[0] and span[1] <= s[1] for s in spans)
+
+
+def _overlaps_any(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(s[0] < span[1] and span[0] < s[1] for s in spans)
+
+
+def _paragraph_of(text: str, pos: int) -> int:
+    return len(re.findall(r"\n\s*\n", text[:pos]))
+
+
+def _dedupe(items: list[RawStatement]) -> list[RawStatement]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for s in items:
+        key = (s.speaker, s.content)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(s)
+    return out
+
+
+# --- Russian and Ukrainian -----------------------------------------------------------------------
+
+
+class SlavicStatements:
+    """Rule-based attribution for Russian and Ukrainian sentences."""
+
+    def __init__(self, lexicon: SpeechLexicon, lang: str) -> None:
+        lx = lexicon.ru if lang == "ru" else lexicon.uk
+        verbs = "|".join(sorted((re.escape(v) for v in lx.verbs), key=len, reverse=True))
+        that = "|".join(re.escape(t) for t in lx.that)
+        self.pronouns = set(lx.pronouns)
+        self.verb = re.compile(rf"(?<![\w-])({verbs})(?![\w-])", re.IGNORECASE)
+        self.that = re.compile(rf",?\s*(?:{that})\s+", re.IGNORECASE)
+        acc = "|".join(sorted((re.escape(a) for a in lx.according_to), key=len, reverse=True))
+        self.according = re.compile(rf"(?<!\w)({acc})\s+([^,]{{2,80}}?),\s*", re.IGNORECASE)
+
+    def extract(self, text: str, sentences: list[tuple[int, int]]) -> list[RawStatement]:
+        quotes = find_quotes(text)
+        out: list[RawStatement] = []
+        for s0, s1 in sentences:
+            sent = text[s0:s1]
+            out.extend(self._sentence(text, sent, s0, s1, quotes))
+        for st in out:
+            st.paragraph = _paragraph_of(text, st.sentence[0])
+        return _dedupe(sorted(out, key=lambda s: s.content))
+
+    def _sentence(
+        self, text: str, sent: str, s0: int, s1: int, quotes: list[tuple[int, int]]
+    ) -> list[RawStatement]:
+        out = []
+        m = self.according.search(sent)
+        if m:
+            speaker = (s0 + m.start(2), s0 + m.end(2))
+            c0, c1 = _trim(text, s0 + m.end(), s1)
+            if c1 - c0 > 3:
+                kind, span = _kind(text, (c0, c1), quotes)
+                out.append(RawStatement(speaker, (s0 + m.start(1), s0 + m.end(1)), span, kind, (s0, s1), 0.8))
+                return out
+        for vm in self.verb.finditer(sent):
+            v0, v1 = s0 + vm.start(), s0 + vm.end()
+            st = self._around_verb(text, sent, s0, s1, v0, v1, quotes)
+            if st:
+                out.append(st)
+                break  # one reporting verb per sentence carries the statement
+        return out
+
+    def _around_verb(
+        self, text: str, sent: str, s0: int, s1: int, v0: int, v1: int, quotes: list[tuple[int, int]]
+    ) -> RawStatement | None:
+        before = text[s0:v0]
+        after = text[v1:s1]
+        q_before = [q for q in quotes if s0 <= q[0] and q[1] <= v0]
+        # «Quote», — заявил Лавров.  /  «Quote», — сказал он.
+        if q_before and re.search(r"[»“\"”]\s*[,.!?]?\s*[—–-]\s*$", before):
+            sp = _name_after(text, v1, s1)
+            if sp:
+                q = q_before[-1]
+                return RawStatement(
+                    sp, (v0, v1), _trim(text, *q), "direct", (s0, s1), 0.9, self._pron(text, sp)
+                )
+        # Лавров заявил, что ... / Лавров заявил: «...» / Лавров назвал X Y
+        sp = _name_before(text, s0, v0)
+        if sp is None:
+            sp = _name_after(text, v1, s1)
+            if sp is not None:
+                after = text[sp[1] : s1]
+                v1 = sp[1]
+        if sp is None:
+            return None
+        tm = self.that.match(after)
+        if tm:
+            c0 = v1 + tm.end()
+        else:
+            colon = re.match(r"\s*:\s*", after)
+            c0 = v1 + (colon.end() if colon else 0)
+        c0, c1 = _trim(text, c0, s1)
+        if c1 - c0 < 3:
+            return None
+        kind, span = _kind(text, (c0, c1), quotes)
+        return RawStatement(sp, (v0, v1), span, kind, (s0, s1), 0.8, self._pron(text, sp))
+
+    def _pron(self, text: str, span: tuple[int, int]) -> bool:
+        return text[span[0] : span[1]].lower() in self.pronouns
+
+
+_CAP_AFTER = re.compile(r"\s*((?:[A-ZА-ЯЁІЇЄҐ][\w'’-]*\s*){1,4}|(?:он|она|они|він|вона|вони)\b)")
+
+
+def _name_before(text: str, s0: int, v0: int) -> tuple[int, int] | None:
+    """The subject right before a verb: a capitalised name group or a pronoun, possibly preceded
+    by its description ("глава МИД России Сергей Лавров")."""
+    window_start = max(s0, v0 - 160)
+    chunk = text[window_start:v0]
+    # cut at the last clause boundary
+    cut = max(chunk.rfind(","), chunk.rfind("—"), chunk.rfind(":"), chunk.rfind("»"))
+    chunk_start = window_start + cut + 1 if cut >= 0 else window_start
+    seg = text[chunk_start:v0]
+    words = seg.strip()
+    if not words:
+        return None
+    lead = len(seg) - len(seg.lstrip())
+    start = chunk_start + lead
+    end = chunk_start + len(seg.rstrip())
+    if not re.search(r"[A-ZА-ЯЁІЇЄҐ]|\b(?:он|она|они|він|вона|вони)\b", text[start:end]):
+        return None
+    return start, end
+
+
+def _name_after(text: str, v1: int, s1: int) -> tuple[int, int] | None:
+    m = _CAP_AFTER.match(text, v1, s1)
+    if not m or not m.group(1).strip():
+        return None
+    g0, g1 = m.start(1), m.start(1) + len(m.group(1).rstrip())
+    return g0, g1
