@@ -1,6 +1,7 @@
 """The pipeline: the one place that knows the order of the stages.
 
-    source -> extract -> language -> outlet -> (annotate -> classify: later issues) -> store
+    source -> extract -> language -> outlet -> annotate (actors, statements, events)
+           -> (classify: later issues) -> store
 
 ``Pipeline.document`` turns one raw item into a :class:`~undertow.records.Document`;
 ``ingest`` runs it over many inputs (optionally in worker processes, each loading its models
@@ -34,6 +35,7 @@ class PipelineOptions:
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     default_published: dt.date | None = None  # ``--published``: used where the input gives no date
     outlets_file: str | None = None
+    annotate: bool = True  # actors, statements, events (language/annotate.py)
 
 
 class Pipeline:
@@ -70,6 +72,10 @@ class Pipeline:
         )
         lang, doc.paragraphs = self.langid.paragraphs(doc.text)
         doc.language = item.language or lang or ex.language_hint
+        if self.options.annotate:
+            from undertow.language.annotate import default_annotator
+
+            default_annotator().annotate(doc)
         return doc
 
     def _extract(self, item: RawItem) -> Extracted:
@@ -208,30 +214,44 @@ def _run(
         for item in source_errors():
             yield item, process_item(pipeline, item)
         return
+    Outcome = tuple[RawItem, tuple[Document, Fingerprint] | InputError]
     window: deque[tuple[RawItem, Future[Any]]] = deque()
+    ready: deque[Outcome] = deque()
     pool = _pool(options, workers)
 
-    def next_result() -> tuple[RawItem, tuple[Document, Fingerprint] | InputError]:
+    def isolate(pending: list[RawItem]) -> None:
+        """After a worker died, run the items that were in flight one at a time in a fresh pool,
+        so that only the item that kills a worker is reported and the others are processed."""
         nonlocal pool
+        for it in pending:
+            try:
+                ready.append((it, pool.submit(_process, it).result()))
+            except BrokenProcessPool:
+                pool.shutdown(cancel_futures=True)
+                pool = _pool(options, workers)
+                ready.append((it, InputError(it.source, "the worker process died while processing it")))
+
+    def next_result() -> Outcome:
+        nonlocal pool
+        if ready:
+            return ready.popleft()
         item, fut = window.popleft()
         try:
             return item, fut.result()
-        except BrokenProcessPool:
-            # A worker died (out of memory, a crash in native code): this item is reported, the
-            # pool is rebuilt and the items still in flight are submitted again.
+        except BrokenProcessPool:  # out of memory, a crash in native code, ...
+            pending = [item, *(it for it, _ in window)]
+            window.clear()
             pool.shutdown(cancel_futures=True)
             pool = _pool(options, workers)
-            pending = [it for it, _ in window]
-            window.clear()
-            window.extend((it, pool.submit(_process, it)) for it in pending)
-            return item, InputError(item.source, "the worker process died while processing it")
+            isolate(pending)
+            return ready.popleft()
 
     try:
         for item in source_errors():
             window.append((item, pool.submit(_process, item)))
-            if len(window) >= workers * 4:
+            if len(window) + len(ready) >= workers * 4:
                 yield next_result()
-        while window:
+        while window or ready:
             yield next_result()
     finally:
         pool.shutdown(cancel_futures=True)

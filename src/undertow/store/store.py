@@ -146,6 +146,18 @@ class Store:
             row = conn.execute(select(documents).where(documents.c.id == doc_id)).first()
         return _document(row._mapping) if row else None
 
+    def get_record(self, doc_id: str) -> dict[str, Any] | None:
+        """The full record of a stored document (docs/record.md): the document and its annotations."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(documents).where(documents.c.id == doc_id)).first()
+        if row is None:
+            return None
+        rec = {"document": _document(row._mapping).to_record()["document"]}
+        rec.update(json.loads(row.record) if row.record else {})
+        for key in ("actors", "statements", "events", "narratives", "stances"):
+            rec.setdefault(key, [])
+        return rec
+
     def documents(
         self,
         *,
@@ -316,6 +328,9 @@ def _row(doc: Document, chash: str, words: int) -> dict[str, Any]:
         "word_count": words,
         "duplicate_of": doc.duplicate_of,
         "paragraphs": json.dumps([[p.start, p.end, p.language] for p in doc.paragraphs]),
+        "record": json.dumps(
+            {k: v for k, v in doc.to_record().items() if k != "document"}, ensure_ascii=False
+        ),
     }
 
 

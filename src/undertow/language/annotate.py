@@ -1,0 +1,361 @@
+"""The annotate stage: actors, statements (with resolved speakers, dates said and media), events.
+
+    text -> actor mentions (registry names, office descriptions on the document's date)
+         -> statements (language/statements.py)
+         -> speaker of each statement: a registry actor named or described in the speaker span,
+            the antecedent of a pronoun, or a provisional actor for a name the registry lacks
+         -> date said: a date in the statement's sentence outside its content, else what the
+            article said earlier about when and where that speaker spoke ("Lavrov used a
+            February 4 interview with RT ..."); unknown stays None
+         -> medium: the outlet the words were said to or through ("in an interview with RT")
+         -> events (language/events.py, when available)
+
+Fills ``Document.actors``, ``.statements`` and ``.events``; every label carries the model name,
+version and a confidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from undertow.knowledge.actors import ActorRegistry, Match, slugify
+from undertow.knowledge.actors import default_registry as default_actors
+from undertow.language import dates as dates_mod
+from undertow.language.langid import paragraph_spans
+from undertow.language.statements import (
+    MODEL_VERSION,
+    EnglishStatements,
+    RawStatement,
+    SlavicStatements,
+    load_lexicon,
+)
+from undertow.records import Actor, DateRange, Document, Span, Statement
+
+_PRONOUN_PERSON = {"he", "she", "him", "her", "он", "она", "він", "вона"}
+_PRONOUN_GROUP = {"they", "we", "it", "они", "мы", "вони", "ми"}
+_KIND_RANK = {"person": 0, "collective": 1, "organisation": 2, "outlet": 3, "state": 4}
+_MEDIUM_CUE = re.compile(
+    r"\b(?:interview(?:ed)?|told|speaking (?:to|with|on)|said (?:on|to)|wrote (?:on|in|for)|posted on|"
+    r"broadcast|aired|appearance on|op-ed|column|article (?:for|in)|comments to|remarks to|press conference|"
+    r"интервью|заявил (?:в эфире|телеканалу|агентству)|в эфире|в интерв'ю|в ефірі|телеканалу|агентству)\b",
+    re.IGNORECASE,
+)
+_PLATFORMS = {
+    "telegram": "telegram",
+    "x": "x",
+    "twitter": "x",
+    "facebook": "facebook",
+    "telegram-каналі": "telegram",
+}
+_PLATFORM_RE = re.compile(
+    r"\b(?:on|in|у|в)\s+(?:his|her|their|its|своем|своєму)?\s*(Telegram|X|Twitter|Facebook)\b"
+)
+_SENT_SPLIT = re.compile(r"(?<=[.!?…])[»”\"]?\s+(?=[«„“\"—–-]?\s*[A-ZА-ЯЁІЇЄҐ0-9])")
+_ABBREV_END = re.compile(
+    r"(?:\b(?:т\.е|т\.д|т\.п|г|гг|см|им|ул|млн|млрд|тыс|р|ст|н\.э|тис|грн|др|проф|Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sen|Rep|Gov|No|Feb|Jan|Aug|Sept|Oct|Nov|Dec)|\b[A-ZА-ЯЁІЇЄҐ])\.$"
+)
+
+
+def slavic_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans for Russian/Ukrainian (and any) text: split after . ! ? … before a capital,
+    a quote or a dash, never after an abbreviation ("т.е.", "г.", "Feb.") or an initial ("С.")."""
+    end = len(text) if end is None else end
+    out: list[tuple[int, int]] = []
+    s = start
+    for m in _SENT_SPLIT.finditer(text, start, end):
+        head = text[s : m.start()].rstrip('»”"')
+        if _ABBREV_END.search(head[-12:]):
+            continue
+        out.append((s, m.start()))
+        s = m.end()
+    if s < end and text[s:end].strip():
+        out.append((s, end))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+@dataclass(slots=True)
+class _Speaker:
+    actor_id: str
+    kind: str
+    provisional: bool
+    name: str
+    country: str | None = None
+
+
+class Annotator:
+    """Runs over one document; models and registries are loaded once and shared."""
+
+    name = "undertow.annotate"
+
+    def __init__(self, actors: ActorRegistry | None = None, outlets: Any = None) -> None:
+        self.actors = actors or default_actors()
+        self.matcher = self.actors.matcher()
+        self.descriptions = self.actors.description_matcher()
+        self.lexicon = load_lexicon()
+        self._english: EnglishStatements | None = None
+        self._slavic: dict[str, SlavicStatements] = {}
+        self.outlets = outlets
+
+    def english(self) -> EnglishStatements:
+        if self._english is None:
+            from undertow.language.nlp import english
+
+            self._english = EnglishStatements(self.lexicon, english())
+        return self._english
+
+    def slavic(self, lang: str) -> SlavicStatements:
+        if lang not in self._slavic:
+            self._slavic[lang] = SlavicStatements(self.lexicon, lang)
+        return self._slavic[lang]
+
+    # --- the stage -------------------------------------------------------------------------
+
+    def annotate(self, doc: Document) -> None:
+        text = doc.text
+        day = doc.published
+        mentions = self._mentions(text, day)
+        raw = self._statements(doc)
+        date_mentions = dates_mod.find_dates(text, day, doc.language or "en")
+        speakers: dict[str, _Speaker] = {}
+        statements: list[Statement] = []
+        last_person: tuple[int, _Speaker] | None = None
+        last_group: tuple[int, _Speaker] | None = None
+        context: dict[str, tuple[DateRange | None, str | None]] = self._speaker_context(
+            text, mentions, date_mentions
+        )
+        for rs in sorted(raw, key=lambda r: r.content[0]):
+            sp = self._resolve(text, rs, mentions, last_person, last_group, day)
+            if sp is None:
+                continue
+            speakers.setdefault(sp.actor_id, sp)
+            if sp.kind == "person":
+                last_person = (rs.content[1], sp)
+            else:
+                last_group = (rs.content[1], sp)
+            said = self._said(rs, date_mentions)
+            medium = self._medium(text, rs.sentence, mentions)
+            ctx_said, ctx_medium = self._context_at(context, sp.actor_id, rs.sentence[0])
+            if said is None and ctx_said is not None:
+                said = ctx_said
+            if medium is None:
+                medium = ctx_medium
+            statements.append(self._record(doc, rs, sp, said, medium))
+        doc.statements = statements
+        doc.actors = self._actors(doc, mentions, speakers, statements)
+
+    # --- pieces ------------------------------------------------------------------------------
+
+    def _mentions(self, text: str, day: Any) -> list[Match]:
+        """Registry names and office descriptions; where they overlap the longer wins ("the Kremlin
+        spokesman" is Peskov, not the Kremlin)."""
+        found = self.matcher.find(text) + self.descriptions.find(text, day)
+        kept: list[Match] = []
+        for m in sorted(found, key=lambda m: -(m.end - m.start)):
+            if not _overlaps(m, kept):
+                kept.append(m)
+        return sorted(kept, key=lambda m: (m.start, m.end))
+
+    def _statements(self, doc: Document) -> list[RawStatement]:
+        text = doc.text
+        paras = doc.paragraphs or [
+            type("P", (), {"start": a, "end": b, "language": doc.language})()
+            for a, b in paragraph_spans(text)
+        ]
+        en = [(p.start, p.end) for p in paras if (p.language or doc.language) == "en"]
+        out: list[RawStatement] = []
+        if en:
+            out.extend(self.english().extract(text, en))
+        for lang in ("ru", "uk"):
+            spans = [(p.start, p.end) for p in paras if (p.language or doc.language) == lang]
+            if spans:
+                sents = [s for a, b in spans for s in slavic_sentences(text, a, b)]
+                out.extend(self.slavic(lang).extract(text, sents))
+        return out
+
+    def _resolve(
+        self,
+        text: str,
+        rs: RawStatement,
+        mentions: list[Match],
+        last_person: tuple[int, _Speaker] | None,
+        last_group: tuple[int, _Speaker] | None,
+        day: Any,
+    ) -> _Speaker | None:
+        if rs.speaker is None:
+            return None
+        s0, s1 = rs.speaker
+        surface = text[s0:s1].strip()
+        low = surface.lower()
+        if rs.speaker_is_pronoun or low in _PRONOUN_PERSON | _PRONOUN_GROUP:
+            person = low in _PRONOUN_PERSON
+            previous = last_person if person else (last_group or last_person)
+            mentioned = [m for m in mentions if m.end <= s0 and (self._rank(m.actor_id) == 0) == person]
+            # the nearer of the previous speaker and the previous mention of a compatible actor
+            if mentioned and (previous is None or mentioned[-1].end > previous[0]):
+                return self._registered(mentioned[-1].actor_id)
+            return previous[1] if previous else None
+        inside = [m for m in mentions if s0 <= m.start and m.end <= s1]
+        if inside:
+            best = min(inside, key=lambda m: (self._rank(m.actor_id), -(m.end - m.start)))
+            return self._registered(best.actor_id)
+        holder = self.actors.holder(surface, day)
+        if holder:
+            return self._registered(holder)
+        return _provisional(surface)
+
+    def _rank(self, actor_id: str) -> int:
+        e = self.actors.get(actor_id)
+        return _KIND_RANK.get(e.kind, 5) if e else 5
+
+    def _registered(self, actor_id: str) -> _Speaker:
+        e = self.actors.get(actor_id)
+        assert e is not None
+        return _Speaker(e.id, e.kind, False, e.name, e.country)
+
+    def _said(self, rs: RawStatement, date_mentions: list[Any]) -> DateRange | None:
+        s0, s1 = rs.sentence
+        c0, c1 = rs.content
+        for dm in date_mentions:
+            if (
+                s0 <= dm.start
+                and dm.end <= s1
+                and not (c0 <= dm.start < c1)
+                and dm.kind not in ("year", "month")
+            ):
+                return dm.range
+        return None
+
+    def _medium(self, text: str, sentence: tuple[int, int], mentions: list[Match]) -> str | None:
+        s0, s1 = sentence
+        chunk = text[s0:s1]
+        if not _MEDIUM_CUE.search(chunk) and not _PLATFORM_RE.search(chunk):
+            return None
+        for m in mentions:
+            if s0 <= m.start and m.end <= s1:
+                e = self.actors.get(m.actor_id)
+                if e is not None and e.kind == "outlet":
+                    return e.id
+        p = _PLATFORM_RE.search(chunk)
+        if p:
+            return _PLATFORMS.get(p.group(1).lower())
+        return None
+
+    def _speaker_context(
+        self, text: str, mentions: list[Match], date_mentions: list[Any]
+    ) -> dict[str, list[tuple[int, DateRange | None, str | None]]]:
+        """When and where the article says a speaker spoke: a sentence naming the speaker, a date
+        and a medium ("Lavrov used a February 4 interview with RT to ...") sets the context for
+        that speaker's later statements that give no date or medium of their own; a later
+        sentence that names only one of them ("his February 4 interview") keeps the other."""
+        ctx: dict[str, list[tuple[int, DateRange | None, str | None]]] = {}
+        for a, b in slavic_sentences(text):
+            chunk = text[a:b]
+            if not _MEDIUM_CUE.search(chunk):
+                continue
+            people = [m for m in mentions if a <= m.start < b and self._rank(m.actor_id) == 0]
+            if not people:
+                continue
+            day = next(
+                (d.range for d in date_mentions if a <= d.start < b and d.kind not in ("year", "month")), None
+            )
+            medium = self._medium(text, (a, b), mentions)
+            if day is None and medium is None:
+                continue
+            for p in people:
+                history = ctx.setdefault(p.actor_id, [])
+                if history:
+                    _, prev_day, prev_medium = history[-1]
+                    day, medium = day or prev_day, medium or prev_medium
+                history.append((a, day, medium))
+        return ctx
+
+    @staticmethod
+    def _context_at(
+        ctx: dict[str, list[tuple[int, DateRange | None, str | None]]], actor_id: str, pos: int
+    ) -> tuple[DateRange | None, str | None]:
+        before = [c for c in ctx.get(actor_id, []) if c[0] <= pos]
+        return (before[-1][1], before[-1][2]) if before else (None, None)
+
+    def _record(
+        self, doc: Document, rs: RawStatement, sp: _Speaker, said: DateRange | None, medium: str | None
+    ) -> Statement:
+        text = doc.text
+        key = f"{doc.id}:{rs.content[0]}:{rs.content[1]}:{sp.actor_id}"
+        sid = hashlib.sha256(key.encode()).hexdigest()[:16]
+        conf = rs.confidence * (0.8 if sp.provisional else 1.0)
+        return Statement(
+            id=sid,
+            speaker_actor_id=sp.actor_id,
+            speaker=Span(*rs.speaker) if rs.speaker else None,
+            cue=Span(*rs.cue) if rs.cue else None,
+            cue_text=text[rs.cue[0] : rs.cue[1]] if rs.cue else "",
+            content=Span(*rs.content),
+            content_text=text[rs.content[0] : rs.content[1]],
+            kind=rs.kind,  # type: ignore[arg-type]
+            medium=medium,
+            said=said,
+            confidence=round(conf, 3),
+        )
+
+    def _actors(
+        self, doc: Document, mentions: list[Match], speakers: dict[str, _Speaker], statements: list[Statement]
+    ) -> list[Actor]:
+        by_id: dict[str, list[Span]] = {}
+        for m in mentions:
+            by_id.setdefault(m.actor_id, []).append(Span(m.start, m.end))
+        out = [self.actors.to_record(aid, doc.published, spans) for aid, spans in by_id.items()]
+        for aid, sp in speakers.items():
+            if aid in by_id:
+                continue
+            spans = [st.speaker for st in statements if st.speaker_actor_id == aid and st.speaker is not None]
+            if sp.provisional:
+                out.append(Actor(id=aid, name=sp.name, kind=sp.kind, provisional=True, mentions=spans))  # type: ignore[arg-type]
+            else:
+                out.append(self.actors.to_record(aid, doc.published, spans))
+        return sorted(out, key=lambda a: (a.mentions[0].start if a.mentions else 0, a.id))
+
+
+def _overlaps(m: Match, others: list[Match]) -> bool:
+    return any(o.start < m.end and m.start < o.end for o in others)
+
+
+_DETERMINERS = re.compile(r"^(?:the|a|an|some|several|many|other|one|two|three)\s+", re.IGNORECASE)
+_TITLES = {
+    "mayor", "president", "minister", "prime", "foreign", "defence", "defense", "senator", "governor",
+    "general", "gen.", "col.", "lt.", "dr.", "mr.", "mrs.", "ms.", "prof.", "professor", "judge", "chief",
+    "spokesman", "spokeswoman", "spokesperson", "ambassador", "secretary", "deputy", "chairman",
+    "chairwoman", "director", "commander", "rep.", "sen.", "gov.", "lawyer", "analyst", "economist",
+    "mp", "mep", "ceo", "coach", "captain", "king", "queen", "prince", "pope", "bishop",
+}  # fmt: skip
+
+
+def _provisional(surface: str) -> _Speaker | None:
+    """An actor the registry lacks: a name ("Mayor Jane Holloway of Riverton" -> Jane Holloway),
+    or a described group ("a senior official", "observers")."""
+    name = _DETERMINERS.sub("", surface.split(",")[0].strip()).strip(" ()")
+    if not name or len(name) > 80:
+        return None
+    words = name.split()
+    cut = next((i for i, w in enumerate(words) if i > 0 and not w[:1].isupper()), len(words))
+    head = words[:cut]
+    while len(head) > 2 and head[0].lower() in _TITLES:
+        head = head[1:]
+    if 2 <= len(head) <= 4 and all(w[:1].isupper() for w in head) and head[0].lower() not in _TITLES:
+        person = " ".join(head)
+        return _Speaker(slugify(person), "person", True, person)
+    kind = "collective"
+    if words[-1].lower().endswith(("ministry", "office", "agency", "council", "service", "company", "court")):
+        kind = "organisation"
+    return _Speaker(slugify(name), kind, True, name)
+
+
+@lru_cache(maxsize=1)
+def default_annotator() -> Annotator:
+    return Annotator()
+
+
+MODEL = f"{Annotator.name}/{MODEL_VERSION}"
