@@ -178,7 +178,7 @@ def title_match(gold: str, pred: str | None) -> bool:
 
 _CRED = re.compile(
     r"^(?:m\.?d|ph\.?d|m\.?s|r\.?d|rdn|ld|cpt|mba|jr|sr|ii|iii|dvm|vmd|frcp|fand|cfp|cpp|psp|"
-    r"e-ryt \d+|[a-z]{2,6}®?)$"
+    r"e-ryt \d+|rdn|rn|bsn|cscs|cpt|dds|lcsw|cpa|esq|msc|ma|np|do|jd)$"
 )
 
 

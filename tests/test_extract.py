@@ -174,6 +174,57 @@ def test_extract_html_title_suffix_stripped_without_og() -> None:
     assert extract_html(html).title == "Kremlin rejects guarantees"
 
 
+_HEADER_PAGE = """<html><head><title>Ten tips for renters - Example Homes</title>
+<meta property="og:title" content="Renting: ten tips | Example Homes">
+<meta property="article:published_time" content="2019-03-01T10:00:00Z">
+</head><body><nav><h1>Example Homes</h1></nav><article><h1>Ten tips for renters</h1>
+<div class="meta"><span>By <a href="/a/jane">Jane Doe</a> and <a href="/a/john">John Roe</a></span>
+<span>{dateline}</span></div>
+<p>{body}</p></article></body></html>"""
+_BODY = "Renting a flat in the city is easier when you know what to check before signing. " * 6
+
+
+def test_extract_html_title_is_main_heading() -> None:
+    html = _HEADER_PAGE.format(dateline="", body=_BODY)
+    assert extract_html(html).title == "Ten tips for renters"
+
+
+def test_extract_html_visible_dateline_and_byline() -> None:
+    html = _HEADER_PAGE.format(dateline="March 5, 2024", body=_BODY)
+    ex = extract_html(html)
+    assert ex.published == dt.date(2024, 3, 5)
+    assert ex.author == "Jane Doe; John Roe"
+
+
+def test_extract_html_updated_line_yields_to_published_metadata() -> None:
+    html = _HEADER_PAGE.format(dateline="Updated March 5, 2024", body=_BODY)
+    assert extract_html(html).published == dt.date(2019, 3, 1)
+
+
+def test_extract_html_date_in_prose_is_not_a_dateline() -> None:
+    html = _HEADER_PAGE.format(dateline="", body="The lease began on March 5, 2024. " + _BODY).replace(
+        '<meta property="article:published_time" content="2019-03-01T10:00:00Z">', ""
+    )
+    assert extract_html(html).published is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Mike Marshall", "Mike Marshall"),
+        ("Genevieve Carlton; Ph D", "Genevieve Carlton"),
+        ("Cazzy Magennis Last Updated August 1", "Cazzy Magennis"),
+        ("Haley Hoekstra • March", "Haley Hoekstra"),
+        ("Justin Meserole; Trial Attorney", "Justin Meserole"),
+        ("Written By", None),
+    ],
+)
+def test_clean_author(raw: str, clean: str | None) -> None:
+    from undertow.ingest.extract import _clean_author
+
+    assert _clean_author(raw) == clean
+
+
 def test_extract_html_empty_input() -> None:
     assert extract_html("").text == ""
 

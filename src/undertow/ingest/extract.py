@@ -18,6 +18,7 @@ How this compares with plain trafilatura: ``bench/extraction.py``.
 from __future__ import annotations
 
 import datetime as dt
+import html as html_lib
 import json
 import logging
 import re
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from undertow.ingest import textdump
+from undertow.ingest import _header, textdump
 from undertow.ingest.encoding import decode_bytes
 
 __all__ = ["Extracted", "decode_bytes", "extract_html", "extract_plain_text"]
@@ -279,6 +280,15 @@ def _published(tree: Any, url: str | None, objs: list[dict[str, Any]]) -> dt.dat
     return None
 
 
+def _modified(objs: list[dict[str, Any]]) -> dt.date | None:
+    for obj in objs:
+        if _types(obj) & _ARTICLE_TYPES or "headline" in obj:
+            d = _parse_any_date(obj.get("dateModified"))
+            if d:
+                return d
+    return None
+
+
 _EN_MONTHS = [
     "January",
     "February",
@@ -409,21 +419,49 @@ def _strip_site(title: str, sitename: str | None, host: str | None) -> str:
     return title.strip()
 
 
-def _title(tree: Any, md: Any, sitename: str | None, host: str | None) -> str | None:
-    h1s = [_text_of(h) for h in tree.xpath("//h1")[:3]]
-    h1s = [h for h in h1s if 3 <= len(h) <= 300]
-    og = md.title  # trafilatura: og:title / meta title / JSON-LD headline
+def _words(s: str | None) -> list[str]:
+    return re.findall(r"\w+", _norm(s))
+
+
+def _main_heading(tree: Any, md: Any, sitename: str | None, host: str | None) -> Any | None:
+    """The page's main ``<h1>``: the one that best agrees with og:title / ``<title>``.
+
+    An ``<h1>`` that is the site's name, a section label ("Blog") or a template placeholder has
+    little in common with the page's declared titles and is passed over. Without declared
+    titles, the first plausible ``<h1>`` counts.
+    """
+    keys = {_alnum(sitename), _alnum((host or "").removeprefix("www.").split(".")[0])} - {""}
+    declared = set(_words(md.title)) | set(_words(tree.findtext(".//title")))
+    best, best_score = None, 0.0
+    for h in tree.xpath("//body//h1")[:6]:
+        t = _text_of(h)
+        if not 3 <= len(t) <= 300 or _alnum(t) in keys or "{{" in t:
+            continue
+        if not declared:
+            return h
+        words = _words(t)
+        score = sum(w in declared for w in words) / len(words) if words else 0.0
+        if h.xpath("ancestor::nav"):
+            score -= 0.5
+        if score > best_score or (score == best_score and best is not None and len(t) > len(_text_of(best))):
+            best, best_score = h, score
+    return best if best_score >= 0.2 else None
+
+
+def _title(
+    tree: Any, md: Any, sitename: str | None, host: str | None, heading: Any | None = None
+) -> str | None:
+    if heading is not None:
+        return _text_of(heading)
+    og = html_lib.unescape(md.title) if md.title else None  # og:title / meta title / JSON-LD headline
     tt = tree.findtext(".//title")
     tt = " ".join(tt.split()) if tt else None
     cands = [c for c in (og, tt) if c]
     stripped = [_strip_site(c, sitename, host) for c in cands]
-    for h in h1s:
-        hn = _norm(h)
-        for c, s in zip(cands, stripped, strict=True):
-            if hn in (_norm(c), _norm(s)) or (len(hn) > 15 and _norm(c).startswith(hn)):
-                return h
     if stripped:
         return stripped[0] or cands[0]
+    h1s = [_text_of(h) for h in tree.xpath("//h1")[:3]]
+    h1s = [h for h in h1s if 3 <= len(h) <= 300]
     return h1s[0] if h1s else None
 
 
@@ -433,12 +471,62 @@ _AUTHOR_JUNK = re.compile(
 )
 
 
+_MONTH_WORD = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
+)
+_AUTHOR_TAIL = re.compile(
+    r"(?i)\s*(?:[•|·©]|\b(?:last\s+)?updated\b|\bpublished\b|\breviewed\b|\btrending\b|\bfounder\b|"
+    rf"\bco-founder\b|\bhead\s+\w+|\b{_MONTH_WORD}(?:\s+\d.*)?$).*$"
+)
+_AUTHOR_PREFIX = re.compile(
+    r"(?i)^(?:article|story|words|text|photos?|read more about|more from|posts by)\s+(?:by\s+)?"
+)
+_ROLE = re.compile(
+    r"(?i)\b(?:director|attorney|representative|ceo|cto|cfo|coo|reviewer|manager|editor|writer|consultant|"
+    r"expert|specialist|president|officer|analyst|dietitian|privacy|policy|cookies?|conditions|terms|"
+    r"newsletter|subscribe|contributors?|correspondent|reporter)\b"
+)
+_CREDENTIAL = re.compile(
+    r"(?i)^(?:ph\.?\s?d|m\.?\s?d|d\.?v\.?m|r\.?n|bsn|rdn?|ld|mba|ms|ma|msc|cpa|cfp|jd|esq|dds|do|np|pa-c|lcsw)\.?$"
+)
+
+
+def _jsonld_authors(objs: list[dict[str, Any]]) -> list[str]:
+    """Names of the Person authors of the page's article object (organisations left out)."""
+    for obj in objs:
+        if not (_types(obj) & _ARTICLE_TYPES or "headline" in obj) or "author" not in obj:
+            continue
+        raw = obj["author"]
+        items = raw if isinstance(raw, list) else [raw]
+        names: list[str] = []
+        for it in items:
+            if isinstance(it, dict):
+                if _types(it) and not _types(it) & {"person"}:
+                    continue
+                name = it.get("name")
+            else:
+                name = it
+            if isinstance(name, str) and name.strip() and not name.strip().startswith("http"):
+                n = " ".join(name.split())
+                if n not in names:
+                    names.append(n)
+        if names:
+            return names
+    return []
+
+
 def _clean_author(author: str | None) -> str | None:
     if not author:
         return None
     names = []
     for part in re.split(r"\s*;\s*", author):
-        part = _AUTHOR_JUNK.sub("", part.strip()).strip(" ,|-")
+        part = _AUTHOR_JUNK.sub("", _AUTHOR_PREFIX.sub("", part.strip()))
+        part = _AUTHOR_TAIL.sub("", part).strip(" ,|-•")
+        if _CREDENTIAL.match(part.replace(" ", "")) or _ROLE.search(part):
+            continue
+        if part.lower() in {"by", "written by", "posted by", "author", "authors"}:
+            continue
         if not part or part.startswith(("http", "@")) or len(part) > 80:
             continue
         if part.lower() in {"admin", "administrator", "staff", "editor", "guest", "unknown", "null"}:
@@ -511,19 +599,31 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     if not sitename and host:
         sitename = host.removeprefix("www.")
 
-    published = _choose_date(html, tree, page_url or url, _published(tree, page_url or url, objs))
+    heading = _main_heading(tree, md, sitename, host)
+    hd = _header.visible_text(tree, heading)
+    structured = _published(tree, page_url or url, objs)
+    known = frozenset(d for d in (structured, _modified(objs), _date_from_url(page_url or url)) if d)
+    published = _header.header_date(hd, known, structured)
+    if published is not None and not _plausible(published):
+        published = None
+    if published is None:
+        published = _choose_date(html, tree, page_url or url, structured)
     doc = trafilatura.bare_extraction(
         tree, url=url, include_comments=False, favor_recall=True, with_metadata=False
     )
     raw_text = (doc.text if doc is not None else "") or ""
 
-    title = _title(tree, md, sitename, host)
+    title = _title(tree, md, sitename, host, heading)
+    byline = _header.header_byline(hd)
+    ld_authors = _jsonld_authors(objs)
     author = md.author
     if not author:
         try:
             author = extract_author(tree)
         except Exception:  # pragma: no cover
             author = None
+    if not _clean_author(author):  # trafilatura's pick is the more reliable one when it has one
+        author = "; ".join(byline) or "; ".join(ld_authors) or None
     section = None
     for key in ("article:section", "section", "parsely-section"):
         vals = tree.xpath(f'//meta[@property="{key}" or @name="{key}"]/@content')

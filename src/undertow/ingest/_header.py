@@ -1,0 +1,336 @@
+"""Reading the visible article header: the text around the main heading, dates written there.
+
+Private helper of :mod:`undertow.ingest.extract`. The "header window" is the visible text from a
+little before the page's main ``<h1>`` to a few hundred characters after it: where pages show
+"Updated March 1, 2024" or "By Jane Doe · 5 min read". Dates found there are what a reader sees as
+the article's date; dates elsewhere (sidebars, comments, footers) are not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+_SKIP = {"script", "style", "noscript", "template", "head", "svg", "select", "iframe"}
+_BLOCK = {
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "section",
+    "article",
+    "time",
+    "span",
+    "a",
+    "td",
+    "tr",
+    "br",
+    "figure",
+    "figcaption",
+    "address",
+    "aside",
+    "nav",
+    "footer",
+}
+
+_MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for name in names
+}
+_MON = (
+    r"(?P<mon>january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
+)
+_MON2 = _MON.replace("mon>", "mon2>")
+_DATE_RX = re.compile(
+    rf"(?i)\b{_MON}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)\b"
+    rf"|\b(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON2},?\s+(?P<y2>(?:19|20)\d\d)\b"
+    r"|\b(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d)\b"
+    r"|\b(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>(?:19|20)\d\d)\b"
+    r"|\b(?P<d5>\d{1,2})\.(?P<m5>\d{1,2})\.(?P<y5>(?:19|20)\d\d)\b"
+)
+
+
+_SEP = " \ue000 "  # between blocks (kept through whitespace collapsing)
+
+
+@dataclass(slots=True)
+class Header:
+    text: str  # visible text of the page, whitespace-collapsed, elements separated by _SEP
+    start: int  # offset of the main heading in ``text`` (-1: none found)
+    end: int
+
+
+def visible_text(tree: Any, heading: Any | None) -> Header:
+    """Visible text of ``tree`` with the offsets of element ``heading`` in it."""
+    parts: list[str] = []
+    size = 0
+    start = end = -1
+    skip = 0
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in _SKIP:
+                skip += 1
+                continue
+            if skip:
+                continue
+            if el is heading:
+                start = size
+            if tag in _BLOCK:
+                parts.append(_SEP)
+                size += 3
+            if el.text and tag:
+                parts.append(el.text)
+                size += len(el.text)
+        else:
+            if tag in _SKIP:
+                skip -= 1
+            elif not skip:
+                if el is heading:
+                    end = size
+                if tag in _BLOCK:
+                    parts.append(_SEP)
+                    size += 3
+            if not skip and el.tail and el is not root:
+                parts.append(el.tail)
+                size += len(el.tail)
+    raw = "".join(parts)
+    if start < 0:
+        return Header(" ".join(raw.split()), -1, -1)
+    # collapse whitespace while keeping the heading's offsets
+    before = " ".join(raw[:start].split())
+    inside = " ".join(raw[start:end].split())
+    after = " ".join(raw[end:].split())
+    text = f"{before} {inside} {after}"
+    return Header(text, len(before) + 1, len(before) + 1 + len(inside))
+
+
+def _to_date(m: re.Match[str]) -> dt.date | None:
+    g = m.groupdict()
+    try:
+        if g["y1"]:
+            return dt.date(int(g["y1"]), _MONTHS[g["mon"].lower().rstrip(".")], int(g["d1"]))
+        if g["y2"]:
+            return dt.date(int(g["y2"]), _MONTHS[g["mon2"].lower().rstrip(".")], int(g["d2"]))
+        if g["y3"]:
+            return dt.date(int(g["y3"]), int(g["m3"]), int(g["d3"]))
+        if g["y4"]:
+            a, b = int(g["m4"]), int(g["d4"])
+            return dt.date(int(g["y4"]), a, b) if a <= 12 else dt.date(int(g["y4"]), b, a)
+        if g["y5"]:
+            return dt.date(int(g["y5"]), int(g["m5"]), int(g["d5"]))
+    except (ValueError, KeyError):
+        return None
+    return None
+
+
+def _swapped(m: re.Match[str], d: dt.date) -> dt.date | None:
+    """The other reading of an all-numeric date whose day and month could be either."""
+    if not (m.group("y4") or m.group("y5")) or d.day > 12 or d.day == d.month:
+        return None
+    return dt.date(d.year, d.day, d.month)
+
+
+def dates_in(text: str, known: frozenset[dt.date] = frozenset()) -> list[tuple[int, dt.date]]:
+    """(offset, date) of every full date (day, month, year) written in ``text``.
+
+    "09.10.2024" is read day-first (month-first with slashes) unless only the other reading is
+    one of the ``known`` dates (from the page's metadata).
+    """
+    out = []
+    for m in _DATE_RX.finditer(text):
+        d = _to_date(m)
+        if d is None:
+            continue
+        alt = _swapped(m, d)
+        if alt is not None and alt in known and d not in known:
+            d = alt
+        out.append((m.start(), d))
+    return out
+
+
+def _short_block(text: str, off: int, limit: int = 120) -> bool:
+    """Whether the element text holding offset ``off`` is a short line (a dateline), not prose."""
+    a = text.rfind("\ue000", 0, off)
+    b = text.find("\ue000", off)
+    return (len(text) if b < 0 else b) - (a + 1) <= limit
+
+
+_COPYRIGHT = re.compile(r"(?i)(?:©|\(c\)|copyright)\s*$")
+
+
+_UPDATED = re.compile(r"(?i)\b(?:updated|modified|reviewed|edited)\b[^.]{0,20}$")
+
+
+def header_date(
+    hd: Header,
+    known: frozenset[dt.date] = frozenset(),
+    published: dt.date | None = None,
+    before: int = 250,
+    after: int = 450,
+) -> dt.date | None:
+    """The date written nearest after the main heading (else just before it), if any.
+
+    A date labelled "Updated ..." gives way to ``published`` (the metadata's publication date)
+    when that is earlier.
+    """
+    if hd.start < 0:
+        return None
+    lo = max(0, hd.start - before)
+    hi = min(len(hd.text), hd.end + after)
+    window = hd.text[lo:hi]
+    found = [(lo + off, d) for off, d in dates_in(window, known) if _short_block(hd.text, lo + off)]
+    if published is not None:
+        found = [
+            (off, published if d > published and _UPDATED.search(hd.text[max(0, off - 30) : off]) else d)
+            for off, d in found
+        ]
+    found = [(off, d) for off, d in found if not _COPYRIGHT.search(hd.text[max(0, off - 12) : off])]
+    after_h = [d for off, d in found if off >= hd.end]
+    if after_h:
+        return after_h[0]
+    before_h = [d for off, d in found if off < hd.start]
+    return before_h[-1] if before_h else None
+
+
+_NAME_TOK = r"(?:[A-Z][\w'’.-]*|[A-Z]\.)"
+_NAME = rf"{_NAME_TOK}(?:[ \t]+(?:(?:de|da|van|von|der|del|la|le|bin|al)[ \t]+)?{_NAME_TOK}){{0,3}}"
+_BYLINE = re.compile(
+    rf"(?:\b(?:[Bb]y|BY|[Ww]ritten [Bb]y|[Ww]ords [Bb]y|[Pp]osted [Bb]y|[Aa]uthored [Bb]y|[Aa]rticle [Bb]y)"
+    rf"|\b[Aa]uthors?[ \t]*:)[ \t]*:?[ \t]+(?P<names>{_NAME}(?:[ \t]*(?:,|&|\band\b)[ \t]*{_NAME})*)"
+)
+_NOT_NAME = {
+    "updated",
+    "published",
+    "last",
+    "reviewed",
+    "edited",
+    "fact",
+    "read",
+    "min",
+    "minutes",
+    "share",
+    "posted",
+    "on",
+    "in",
+    "the",
+    "our",
+    "team",
+    "staff",
+    "editor",
+    "editors",
+    "founder",
+    "co-founder",
+    "ceo",
+    "head",
+    "senior",
+    "writer",
+    "contributor",
+    "author",
+    "about",
+    "follow",
+    "more",
+    "home",
+    "category",
+    "categories",
+    "tags",
+    "comments",
+    "leave",
+    "this",
+    "privacy",
+    "cookie",
+    "terms",
+    "sign",
+    "log",
+    "subscribe",
+    "newsletter",
+    "email",
+    "contact",
+    "today",
+    "yesterday",
+    "verified",
+    "certified",
+}
+_NOT_NAME |= set(_MONTHS)
+_CUT = {"updated", "published", "last", "reviewed", "edited", "fact", "on", "in", "posted", "read", "min"}
+
+
+def _clean_name(name: str) -> str | None:
+    toks = name.split()
+    out: list[str] = []
+    for t in toks:
+        low = t.lower().strip(".,")
+        if low in _CUT or low in _MONTHS or re.fullmatch(r"\d.*", low):
+            break
+        out.append(t.strip(",;"))
+    if not out or all(t.lower().strip(".") in _NOT_NAME for t in out):
+        return None
+    if any(t.lower().strip(".") in _NOT_NAME for t in out) and len(out) < 2:
+        return None
+    return " ".join(out)
+
+
+_STRONG_BYLINE = re.compile(
+    r"\b(?:[Ww]ritten [Bb]y|[Pp]osted [Bb]y|[Aa]uthored [Bb]y)[ \t]*:?[ \t]+"
+    rf"(?P<names>{_NAME}(?:[ \t]*(?:,|&|\band\b)[ \t]*{_NAME})*)"
+)
+
+
+def header_byline(hd: Header, before: int = 300, after: int = 700) -> list[str]:
+    """Person names of a visible byline ("By Jane Doe and John Roe").
+
+    Looked for near the main heading first; elsewhere on the page only in the explicit forms
+    "Written by" / "Posted by".
+    """
+    if hd.start < 0:
+        lo, hi = 0, min(len(hd.text), 3000)
+    else:
+        lo, hi = max(0, hd.start - before), min(len(hd.text), hd.end + after)
+    return _names(_BYLINE, _plain(hd.text[lo:hi])) or _names(_STRONG_BYLINE, _plain(hd.text))
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace("\ue000", " ").split())
+
+
+def _names(rx: re.Pattern[str], window: str) -> list[str]:
+    for m in rx.finditer(window):
+        names = []
+        for part in re.split(r"[ \t]*(?:,|&|\band\b)[ \t]*", m.group("names")):
+            n = _clean_name(part)
+            if n and n not in names:
+                names.append(n)
+        if names:
+            return names
+    return []
