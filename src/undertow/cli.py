@@ -306,6 +306,41 @@ def stats(db: DbOpt = None) -> None:
     out.print("languages: " + ", ".join(f"{k}={v}" for k, v in s["by_language"].items()), highlight=False)
 
 
+eval_app = typer.Typer(help="Measure undertow against gold data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("statements")
+def eval_statements(
+    gold: Annotated[
+        Path | None, typer.Option(help="Gold JSONL (default: the team's set in tests/data).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
+) -> None:
+    """Speaker / cue / content precision, recall and F1 (exact span and >= 50 % token overlap)."""
+    from undertow.evaluation import statements as ev
+
+    items = ev.load_gold(gold or ev.DEFAULT_GOLD)
+    result = ev.score(items, ev.predict(items))
+    out.print(
+        json.dumps(result, indent=2, default=str) if as_json else ev.format_report(result), highlight=False
+    )
+
+
+@eval_app.command("events")
+def eval_events(
+    path: Annotated[
+        Path | None, typer.Argument(help="PLOVER GSR JSONL (default: ../shared/eval/plover_gsr).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """PLOVER event-type accuracy and macro-F1 (all, tuning half, held-out half)."""
+    from undertow.evaluation import events as ev
+
+    args = ([str(path)] if path else []) + (["--json"] if as_json else [])
+    raise typer.Exit(ev.main(args))
+
+
 def main() -> None:  # pragma: no cover
     try:
         app()

@@ -686,3 +686,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def predict(gold_items: Iterable[GoldItem]) -> dict[str, list[dict[str, Any]]]:
+    """Run undertow's language id and annotate stage over each gold passage (nothing stored)."""
+    import datetime as dt
+
+    from undertow.language.annotate import default_annotator
+    from undertow.language.langid import get_identifier
+    from undertow.records import Document
+
+    annotator = default_annotator()
+    langid = get_identifier()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for item in gold_items:
+        published = dt.date.fromisoformat(item.published) if item.published else None
+        doc = Document(source=item.id, text=item.text, published=published)
+        doc.language, doc.paragraphs = langid.paragraphs(item.text)
+        annotator.annotate(doc)
+        out[item.id] = [s.to_json() for s in doc.statements]
+    return out
