@@ -428,11 +428,12 @@ class _EnAnalyzer:
 
     def _aid_object(self, tok: Any, t: str) -> bool:
         objs = self.lx.objects[t]
-        for c in tok.children:
-            if c.dep_ in ("dobj", "dative", "nsubjpass"):
-                for x in c.subtree:
-                    if x.lemma_.casefold() in objs or x.ent_type_ in ("MONEY", "QUANTITY"):
-                        return True
+        args = [c for c in tok.children if c.dep_ in ("dobj", "dative", "nsubjpass")]
+        args += [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "with" for p in c.children]
+        for c in args:
+            for x in c.subtree:
+                if x.lemma_.casefold() in objs or x.lower_ in objs or x.ent_type_ in ("MONEY", "QUANTITY"):
+                    return True
         return False
 
     def noun_types(self, tok: Any) -> list[str]:
@@ -440,8 +441,8 @@ class _EnAnalyzer:
             return []
         lem = tok.lemma_.casefold()
         keys = []
-        for c in tok.children:
-            if c.dep_ in ("compound", "amod") and c.i == tok.i - 1:
+        for c in sorted(tok.children, key=lambda x: -x.i):
+            if c.dep_ in ("compound", "amod") and c.i < tok.i:
                 keys.append(f"{c.lemma_.casefold()} {lem}")
                 keys.append(f"{c.text.casefold()} {tok.text.casefold()}")
         keys += [lem, tok.text.casefold()]
@@ -572,12 +573,24 @@ class _EnAnalyzer:
             comps = self.complements(v)
             if comps:
                 cand.embedded = comps[0]
-            if t == "AID":  # "sent personnel to investigate", "gave a warm welcome": the object decides
+            if t == "AID":  # "gave a warm welcome": the object decides
                 for c in v.children:
                     if c.dep_ == "dobj":
                         nts = self.noun_types(c)
                         if nts and nts[0] != "AID":
                             cand = _Cand(nts[0], [c], v, base - 0.05, "light")
+                # "sent personnel to investigate": the purpose is the event
+                for c in v.children:
+                    if c.dep_ in ("xcomp", "advcl") and c.pos_ == "VERB":
+                        pts = self.verb_types(c)
+                        if pts and pts[0] != "AID":
+                            cand = _Cand(pts[0], [c], v, base - 0.05, "purpose")
+            elif t == "AGREE" and any(  # "accepted the rebels' demands": conceding
+                c.dep_ == "dobj" and "DEMAND" in self.noun_types(c) for c in v.children
+            ):
+                cand.type, cand.rule = "YIELD", "verb+demands"
+            elif t == "PROTEST" and any(c.dep_ == "ccomp" for c in v.children):
+                cand.type, cand.rule = "DISAPPROVE", "verb+that"  # "a group protested that ..."
             return self._finish(cand, neg, mod)
 
         # transparent and untyped verbs: light-verb objects, then complements
@@ -590,10 +603,17 @@ class _EnAnalyzer:
                     return self._finish(_Cand(nts[0], [c], v, base - 0.05, "light"), neg, mod)
         for comp in self.complements(v):
             r = self.analyze(comp, depth + 1, seen)
+            if (
+                r is None
+                and (lem in _REPORTING or lem in lx.transparent)
+                and self.modality(comp) == "obligation"
+                and self.is_actor(self.subject(comp))
+            ):  # "declared that China must drop barriers"
+                return _Cand("DEMAND", [comp], v, base - 0.05, "obligation", embedded=comp)
             if r:
                 if lem in _REPORTING or lem in lx.transparent:
                     r.conf = min(r.conf, base)
-                    if r.modality == "obligation" and r.type not in _SPEECH_TYPES:
+                    if r.modality == "obligation" and r.type not in ("DEMAND", "THREATEN", "ACCUSE"):
                         r = _Cand(
                             "DEMAND", r.trig, r.pred, r.conf, "obligation", r.negated, r.modality, r.pred
                         )
@@ -618,7 +638,10 @@ class _EnAnalyzer:
             if r is not None:
                 t = r.type if r.type in _SPEECH_TYPES else lx.intent_map.get(r.type, r.type)
                 c = _Cand(t, [head], v, base, "intent", embedded=r.pred)
-                return self._finish(c, neg, None)
+                out = self._finish(c, neg, None)
+                if out is not None:
+                    out.modality = self.modality(v)
+                return out
         # "offered concessions", "pledged aid": the object is the offer
         for c in v.children:
             if c.dep_ == "dobj":
@@ -676,7 +699,7 @@ class _EnAnalyzer:
                     r.conf -= 0.05
                 found.append(r)
         if found:
-            return min(found, key=lambda c: (self.lx.rank[c.type], -c.conf))
+            return found[0]
         for c in root.children:
             if any(m.dep_ == "mark" and m.lower_ in _CONDITIONAL for m in c.children):
                 continue
@@ -812,6 +835,13 @@ class _EnAnalyzer:
             for g in h.children:
                 if g.dep_ in ("dobj", "dative") and g not in c.trig:
                     targets.append(g)
+                    targets += [
+                        p
+                        for q in g.children
+                        if q.dep_ == "prep" and q.lower_ in ("against", "on", "to")
+                        for p in q.children
+                        if p.dep_ == "pobj"
+                    ]
                 elif g.dep_ == "prep" and (
                     g.lower_ in _TARGET_PREPS
                     or (g.lower_ in _ABOUT_PREPS and c.type in ("ACCUSE", "DISAPPROVE", "REJECT", "THREATEN"))
