@@ -84,6 +84,7 @@ class _Speaker:
     provisional: bool
     name: str
     country: str | None = None
+    span: tuple[int, int] | None = None  # the words that name the speaker (name without its title)
 
 
 class Annotator:
@@ -199,9 +200,38 @@ class Annotator:
                 return self._registered(mentioned[-1].actor_id)
             return previous[1] if previous else None
         inside = [m for m in mentions if s0 <= m.start and m.end <= s1]
-        if inside:
-            best = min(inside, key=lambda m: (self._rank(m.actor_id), -(m.end - m.start)))
-            return self._registered(best.actor_id)
+        persons = [m for m in inside if self._rank(m.actor_id) == 0]
+        head = rs.speaker_head
+        if rs.speaker_name:  # a person's name in the phrase: registry person, else a provisional one
+            n0, n1 = rs.speaker_name
+            named = [m for m in persons if m.start < n1 and n0 < m.end]
+            if named:
+                return self._registered(named[0].actor_id, named[0])
+            sp = _provisional(text[n0:n1])
+            if sp is not None and sp.kind == "person":
+                sp.span = (n0, n1)
+                return sp
+        covering = [m for m in inside if head and m.start <= head[0] and head[1] <= m.end]
+        if persons and not covering:
+            covering = persons
+        if covering:
+            best = min(covering, key=lambda m: (self._rank(m.actor_id), -(m.end - m.start)))
+            return self._registered(best.actor_id, best)
+        if rs.principal:  # "a spokesman for the German government", "his office", "a statement from X"
+            p0, p1 = rs.principal
+            ptext = text[p0:p1].strip().lower()
+            if ptext in _PRONOUN_PERSON | {"his", "her"}:
+                mentioned = [m for m in mentions if m.end <= p0 and self._rank(m.actor_id) == 0]
+                if mentioned:
+                    return self._registered(mentioned[-1].actor_id)
+                return last_person[1] if last_person else None
+            in_principal = [m for m in mentions if p0 <= m.start and m.end <= p1]
+            if in_principal:
+                return self._registered(min(in_principal, key=lambda m: self._rank(m.actor_id)).actor_id)
+            holder = self.actors.holder(text[p0:p1], day)
+            if holder:
+                return self._registered(holder)
+            return _provisional(text[p0:p1], organisation=True)
         holder = self.actors.holder(surface, day)
         if holder:
             return self._registered(holder)
@@ -211,10 +241,10 @@ class Annotator:
         e = self.actors.get(actor_id)
         return _KIND_RANK.get(e.kind, 5) if e else 5
 
-    def _registered(self, actor_id: str) -> _Speaker:
+    def _registered(self, actor_id: str, match: Match | None = None) -> _Speaker:
         e = self.actors.get(actor_id)
         assert e is not None
-        return _Speaker(e.id, e.kind, False, e.name, e.country)
+        return _Speaker(e.id, e.kind, False, e.name, e.country, (match.start, match.end) if match else None)
 
     def _said(self, rs: RawStatement, date_mentions: list[Any]) -> DateRange | None:
         s0, s1 = rs.sentence
@@ -290,7 +320,7 @@ class Annotator:
         return Statement(
             id=sid,
             speaker_actor_id=sp.actor_id,
-            speaker=Span(*rs.speaker) if rs.speaker else None,
+            speaker=Span(*(sp.span or _strip_article(text, rs.speaker))) if rs.speaker else None,
             cue=Span(*rs.cue) if rs.cue else None,
             cue_text=text[rs.cue[0] : rs.cue[1]] if rs.cue else "",
             content=Span(*rs.content),
@@ -319,6 +349,11 @@ class Annotator:
         return sorted(out, key=lambda a: (a.mentions[0].start if a.mentions else 0, a.id))
 
 
+def _strip_article(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    m = re.match(r"(?:the|a|an)\s+", text[span[0] : span[1]], re.IGNORECASE)
+    return (span[0] + m.end(), span[1]) if m and span[0] + m.end() < span[1] else span
+
+
 def _overlaps(m: Match, others: list[Match]) -> bool:
     return any(o.start < m.end and m.start < o.end for o in others)
 
@@ -333,7 +368,7 @@ _TITLES = {
 }  # fmt: skip
 
 
-def _provisional(surface: str) -> _Speaker | None:
+def _provisional(surface: str, organisation: bool = False) -> _Speaker | None:
     """An actor the registry lacks: a name ("Mayor Jane Holloway of Riverton" -> Jane Holloway),
     or a described group ("a senior official", "observers")."""
     name = _DETERMINERS.sub("", surface.split(",")[0].strip()).strip(" ()")
@@ -348,7 +383,9 @@ def _provisional(surface: str) -> _Speaker | None:
         person = " ".join(head)
         return _Speaker(slugify(person), "person", True, person)
     kind = "collective"
-    if words[-1].lower().endswith(("ministry", "office", "agency", "council", "service", "company", "court")):
+    if organisation or words[-1].lower().endswith(
+        ("ministry", "office", "agency", "council", "service", "company", "court", "government", "bank")
+    ):
         kind = "organisation"
     return _Speaker(slugify(name), kind, True, name)
 

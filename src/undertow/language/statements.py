@@ -89,6 +89,9 @@ class RawStatement:
     confidence: float
     speaker_is_pronoun: bool = False
     paragraph: int = 0
+    speaker_head: tuple[int, int] | None = None  # the head word of the speaker phrase
+    speaker_name: tuple[int, int] | None = None  # a person's name inside it ("… spokeswoman Mao Ning")
+    principal: tuple[int, int] | None = None  # whom a spokesman/office/statement speaks for
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -141,6 +144,11 @@ def find_quotes(text: str) -> list[tuple[int, int]]:
 # --- English -------------------------------------------------------------------------------------
 
 _SUBJ = {"nsubj", "nsubjpass"}
+_PRINCIPAL_HEADS = {
+    "spokesman", "spokeswoman", "spokesperson", "office", "aide", "representative", "statement",
+    "report", "service", "communique", "communiqué", "spokespeople", "press",
+}  # fmt: skip
+_APPOS_NAME = re.compile(r",\s*((?:[A-Z][\w'’-]+\s+){1,3}[A-Z][\w'’-]+)(?=,)")
 _PARTICIPLE_TAIL = re.compile(r",?\s+\w+ing\b(?=\s+(?:at|that|a|an|the|to|it|what)\b)")
 
 
@@ -184,8 +192,10 @@ class EnglishStatements:
         sspan = (p0 + sent.start_char, p0 + sent.end_char)
         for tok in sent:
             lemma = tok.lemma_.lower()
-            if tok.pos_ in ("VERB", "AUX") and (
-                lemma in self.speech or lemma in self.frame or lemma in self.cognition
+            if (
+                tok.pos_ in ("VERB", "AUX")
+                and (lemma in self.speech or lemma in self.frame or lemma in self.cognition)
+                and not (tok.tag_ == "VBN" and tok.dep_ in ("advcl", "acl", "amod"))  # "Asked whether ..."
             ):
                 found.extend(self._verb(tok, lemma, text, quotes, sspan, p0))
             elif tok.pos_ == "NOUN" and lemma in self.nouns:
@@ -216,17 +226,16 @@ class EnglishStatements:
         out = []
         for subj in subjects:
             span, is_pron = self._speaker_span(subj, text, p0)
-            out.append(
-                RawStatement(
-                    speaker=span,
-                    cue=cue,
-                    content=(c0, c1),
-                    kind=kind,
-                    sentence=sspan,
-                    confidence=conf * (0.85 if is_pron else 1.0),
-                    speaker_is_pronoun=is_pron,
-                )
+            st = RawStatement(
+                speaker=span,
+                cue=cue,
+                content=(c0, c1),
+                kind=kind,
+                sentence=sspan,
+                confidence=conf * (0.85 if is_pron else 1.0),
+                speaker_is_pronoun=is_pron,
             )
+            out.append(self._speaker_details(st, subj, p0))
         return out
 
     def _verb_content(self, verb: Any, lemma: str, sent_end: int) -> tuple[int, int] | None:
@@ -267,6 +276,8 @@ class EnglishStatements:
             x = by_dep["xcomp"][0]
             if x.pos_ in ("VERB", "AUX"):
                 return _subtree_span(x, skip_marks=True)
+        if "dobj" in by_dep and "xcomp" in by_dep and by_dep["xcomp"][0].i > by_dep["dobj"][0].i:
+            return _subtree_span(by_dep["xcomp"][0], skip_marks=True, skip_to=True)  # told them to stay calm
         if "dobj" in by_dep and lemma not in self.cognition:
             o = by_dep["dobj"][0]
             if o.lower_ in ("it", "this", "so", "that", "what", "which", "nothing", "something"):
@@ -346,13 +357,39 @@ class EnglishStatements:
         right = head
         for c in head.children:  # "Dmitry Peskov, the Kremlin spokesman," / "spokesman for the Kremlin"
             if c.i > head.i and (
-                c.dep_ in ("appos", "compound", "flat") or (c.dep_ == "prep" and c.lower_ in ("of", "for"))
+                c.dep_ in ("appos", "compound", "flat")
+                or (c.dep_ == "prep" and c.lower_ in ("of", "for", "from"))
             ):
                 right = c.right_edge if c.right_edge.i > right.i else right
         start, end = p0 + left.idx, p0 + right.idx + len(right)
         if end < len(text) and text[end] == ")" and "(" in text[start:end]:
             end += 1
         return (start, end), False
+
+    def _speaker_details(self, st: RawStatement, head: Any, p0: int) -> RawStatement:
+        """Head word, a person's name and the principal of a speaker phrase, for resolution."""
+        if head.pos_ == "PRON":
+            return st
+        st.speaker_head = (p0 + head.idx, p0 + head.idx + len(head))
+        s0, s1 = st.speaker or st.speaker_head
+        persons = [
+            e
+            for e in head.doc.ents
+            if e.label_ == "PERSON" and s0 <= p0 + e.start_char and p0 + e.end_char <= s1
+        ]
+        if persons:
+            own = [e for e in persons if e.start <= head.i < e.end]
+            e = (own or persons)[-1]
+            st.speaker_name = (p0 + e.start_char, p0 + e.end_char)
+        if head.lemma_.lower() in _PRINCIPAL_HEADS:
+            for c in head.children:
+                if c.dep_ == "poss":
+                    st.principal = (p0 + c.idx, p0 + c.idx + len(c))
+                elif c.dep_ == "prep" and c.lower_ in ("for", "from", "of", "by"):
+                    obj = [g for g in c.children if g.dep_ == "pobj"]
+                    if obj:
+                        st.principal = (p0 + obj[0].left_edge.idx, p0 + _subtree_end(obj[0]))
+        return st
 
     def _noun(
         self, noun: Any, text: str, quotes: list[tuple[int, int]], sspan: tuple[int, int], p0: int
@@ -379,7 +416,7 @@ class EnglishStatements:
         span, is_pron = self._speaker_span(speaker, text, p0)
         c0, c1 = _trim(text, p0 + content[0], p0 + content[1])
         kind, (c0, c1) = _kind(text, (c0, c1), quotes)
-        return RawStatement(
+        st = RawStatement(
             speaker=span,
             cue=(p0 + noun.idx, p0 + noun.idx + len(noun)),
             content=(c0, c1),
@@ -388,6 +425,7 @@ class EnglishStatements:
             confidence=0.75,
             speaker_is_pronoun=is_pron,
         )
+        return self._speaker_details(st, speaker, p0)
 
     def _according(
         self, tok: Any, text: str, quotes: list[tuple[int, int]], sspan: tuple[int, int], p0: int
@@ -398,13 +436,20 @@ class EnglishStatements:
             return None
         speaker, is_pron = self._speaker_span(pobj[0], text, p0)
         phrase = (p0 + tok.idx, p0 + pobj[0].right_edge.idx + len(pobj[0].right_edge))
+        appos = _APPOS_NAME.match(
+            text, phrase[1]
+        )  # "According to the regional governor, Oleh Syniehubov, ..."
+        if appos:
+            speaker = (speaker[0], appos.end(1))
+            phrase = (phrase[0], appos.end(1))
         before = (sspan[0], phrase[0])
         after = (phrase[1], sspan[1])
         c0, c1 = _trim(text, *(after if after[1] - after[0] > before[1] - before[0] else before))
         if c1 - c0 < 3:
             return None
         kind, (c0, c1) = _kind(text, (c0, c1), quotes)
-        return RawStatement(speaker, (p0 + tok.idx, p0 + to[0].idx + 2), (c0, c1), kind, sspan, 0.8, is_pron)
+        st = RawStatement(speaker, (p0 + tok.idx, p0 + to[0].idx + 2), (c0, c1), kind, sspan, 0.8, is_pron)
+        return self._speaker_details(st, pobj[0], p0)
 
     def _orphan_quotes(
         self,
@@ -449,10 +494,14 @@ def _cue_span(verb: Any, p0: int) -> tuple[int, int]:
     return p0 + min(p.idx for p in parts), p0 + max(p.idx + len(p) for p in parts)
 
 
-def _subtree_span(tok: Any, skip_marks: bool = False, skip_first: bool = False) -> tuple[int, int]:
+def _subtree_span(
+    tok: Any, skip_marks: bool = False, skip_first: bool = False, skip_to: bool = False
+) -> tuple[int, int]:
     toks = list(tok.subtree)
     if skip_first:
         toks = toks[1:] or toks
+    if skip_to and len(toks) > 1 and toks[0].lower_ == "to" and toks[0].dep_ == "aux":
+        toks = toks[1:]
     if skip_marks:
         while toks and toks[0].dep_ == "mark" and toks[0].lower_ in ("that", "whether", "if"):
             toks = toks[1:]
@@ -468,6 +517,11 @@ _TRIM = " \t\n,.;:—–-"
 
 
 _TRAILING_WORDS = re.compile(r"(?:\s+(?:and|but|or|while|adding|и|а|і|та))+$", re.IGNORECASE)
+# a trailing attribution that belongs to another statement: ", according to X", ", the White House said"
+_TRAILING_ATTRIBUTION = re.compile(
+    r",\s+(?:according to\b.*|(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+)?(?:[\w'’.-]+\s+){0,5}?"
+    r"(?:said|says|reported|reports|added|told\s+\w+|stated|wrote|announced|confirmed)(?:\s+on\s+\w+)?)\s*[.!?]?$"
+)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -475,6 +529,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and text[end - 1] in _TRIM:
         end -= 1
+    m = _TRAILING_ATTRIBUTION.search(text, start, end)
+    if m and m.start() > start:
+        end = m.start()
     m = _TRAILING_WORDS.search(text, start, end)
     if m and m.end() == end:
         end = m.start()
