@@ -227,8 +227,9 @@ def header_date(
 _NAME_TOK = r"(?:[A-Z][\w'’.-]*|[A-Z]\.)"
 _NAME = rf"{_NAME_TOK}(?:[ \t]+(?:(?:de|da|van|von|der|del|la|le|bin|al)[ \t]+)?{_NAME_TOK}){{0,3}}"
 _BYLINE = re.compile(
-    rf"(?:\b(?:[Bb]y|BY|[Ww]ritten [Bb]y|[Ww]ords [Bb]y|[Pp]osted [Bb]y|[Aa]uthored [Bb]y|[Aa]rticle [Bb]y)"
-    rf"|\b[Aa]uthors?[ \t]*:)[ \t]*:?[ \t]+(?P<names>{_NAME}(?:[ \t]*(?:,|&|\band\b)[ \t]*{_NAME})*)"
+    r"(?:(?:^|(?<=\n)|(?<=[|•·] ))(?:By|BY|by)\b"
+    r"|\b(?:[Ww]ritten [Bb]y|[Ww]ords [Bb]y|[Pp]osted [Bb]y|[Aa]uthored [Bb]y|[Aa]rticle [Bb]y)"
+    rf"|\b[Aa]uthors?[ \t]*:)\s*:?\s+(?P<names>{_NAME}(?:\s*(?:,|&|\band\b)\s*{_NAME})*)"
 )
 _NOT_NAME = {
     "updated",
@@ -281,6 +282,15 @@ _NOT_NAME = {
     "yesterday",
     "verified",
     "certified",
+    "undefined",
+    "webmaster",
+    "wordpress",
+    "github",
+    "type",
+    "topic",
+    "brand",
+    "sector",
+    "guide",
 }
 _NOT_NAME |= set(_MONTHS)
 _CUT = {"updated", "published", "last", "reviewed", "edited", "fact", "on", "in", "posted", "read", "min"}
@@ -302,8 +312,8 @@ def _clean_name(name: str) -> str | None:
 
 
 _STRONG_BYLINE = re.compile(
-    r"\b(?:[Ww]ritten [Bb]y|[Pp]osted [Bb]y|[Aa]uthored [Bb]y)[ \t]*:?[ \t]+"
-    rf"(?P<names>{_NAME}(?:[ \t]*(?:,|&|\band\b)[ \t]*{_NAME})*)"
+    r"\b(?:[Ww]ritten [Bb]y|[Pp]osted [Bb]y|[Aa]uthored [Bb]y)\s*:?\s+"
+    rf"(?P<names>{_NAME}(?:\s*(?:,|&|\band\b)\s*{_NAME})*)"
 )
 
 
@@ -321,13 +331,15 @@ def header_byline(hd: Header, before: int = 300, after: int = 700) -> list[str]:
 
 
 def _plain(text: str) -> str:
-    return " ".join(text.replace("\ue000", " ").split())
+    """``text`` with each element's text on a line of its own, spaces collapsed."""
+    lines = (" ".join(line.split()) for line in text.split("\ue000"))
+    return "\n".join(line for line in lines if line)
 
 
 def _names(rx: re.Pattern[str], window: str) -> list[str]:
     for m in rx.finditer(window):
         names = []
-        for part in re.split(r"[ \t]*(?:,|&|\band\b)[ \t]*", m.group("names")):
+        for part in re.split(r"\s*(?:,|&|\band\b)\s*", m.group("names")):
             n = _clean_name(part)
             if n and n not in names:
                 names.append(n)

@@ -529,7 +529,17 @@ def _clean_author(author: str | None) -> str | None:
             continue
         if not part or part.startswith(("http", "@")) or len(part) > 80:
             continue
-        if part.lower() in {"admin", "administrator", "staff", "editor", "guest", "unknown", "null"}:
+        if part.lower() in {
+            "admin",
+            "administrator",
+            "staff",
+            "editor",
+            "guest",
+            "unknown",
+            "null",
+            "undefined",
+            "webmaster",
+        }:
             continue
         if part not in names:
             names.append(part)
@@ -537,6 +547,9 @@ def _clean_author(author: str | None) -> str | None:
 
 
 # =========================================================================== body
+
+
+_WORD = re.compile(r"\w+")
 
 
 def _clean_body(text: str, title: str | None) -> str:
@@ -612,18 +625,27 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
         tree, url=url, include_comments=False, favor_recall=True, with_metadata=False
     )
     raw_text = (doc.text if doc is not None else "") or ""
+    # Recall mode now and then keeps only a sliver of the article (a teaser, one list item). When
+    # its text is a small part of the page's visible text, ask default mode too and keep the
+    # longer of the two.
+    n_raw = len(_WORD.findall(raw_text))
+    if n_raw < 0.2 * len(_WORD.findall(hd.text)):
+        alt = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False)
+        alt_text = (alt.text if alt is not None else "") or ""
+        if len(_WORD.findall(alt_text)) > 1.3 * n_raw:
+            raw_text = alt_text
 
     title = _title(tree, md, sitename, host, heading)
-    byline = _header.header_byline(hd)
-    ld_authors = _jsonld_authors(objs)
-    author = md.author
+    # The page's declared author (meta tags, JSON-LD via trafilatura), else trafilatura's search
+    # of the page (author classes, rel=author), else a visible byline or JSON-LD Person names.
+    author = md.author if _clean_author(md.author) else None
     if not author:
         try:
             author = extract_author(tree)
         except Exception:  # pragma: no cover
             author = None
-    if not _clean_author(author):  # trafilatura's pick is the more reliable one when it has one
-        author = "; ".join(byline) or "; ".join(ld_authors) or None
+    if not _clean_author(author):
+        author = "; ".join(_header.header_byline(hd)) or "; ".join(_jsonld_authors(objs)) or None
     section = None
     for key in ("article:section", "section", "parsely-section"):
         vals = tree.xpath(f'//meta[@property="{key}" or @name="{key}"]/@content')
