@@ -76,6 +76,7 @@ _DATE_RX = re.compile(
     r"|\b(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d)\b"
     r"|\b(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>(?:19|20)\d\d)\b"
     r"|\b(?P<d5>\d{1,2})\.(?P<m5>\d{1,2})\.(?P<y5>(?:19|20)\d\d)\b"
+    r"|\b(?P<y6>(?:19|20)\d\d)[./](?P<m6>\d\d)[./](?P<d6>\d\d)\b"
 )
 
 
@@ -136,6 +137,16 @@ def visible_text(tree: Any, heading: Any | None) -> Header:
     return Header(text, len(before) + 1, len(before) + 1 + len(inside))
 
 
+def locate(hd: Header, title: str | None) -> Header:
+    """``hd`` with its heading offsets set to where ``title`` is written, when it had none."""
+    if hd.start >= 0 or not title or len(title) < 8:
+        return hd
+    i = hd.text.find(title)
+    if i < 0:
+        return hd
+    return Header(hd.text, i, i + len(title))
+
+
 def _to_date(m: re.Match[str]) -> dt.date | None:
     g = m.groupdict()
     try:
@@ -150,6 +161,8 @@ def _to_date(m: re.Match[str]) -> dt.date | None:
             return dt.date(int(g["y4"]), a, b) if a <= 12 else dt.date(int(g["y4"]), b, a)
         if g["y5"]:
             return dt.date(int(g["y5"]), int(g["m5"]), int(g["d5"]))
+        if g["y6"]:
+            return dt.date(int(g["y6"]), int(g["m6"]), int(g["d6"]))
     except (ValueError, KeyError):
         return None
     return None

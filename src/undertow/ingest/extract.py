@@ -155,6 +155,8 @@ _PUB_META = (
     "publish-date",
     "publish_date",
     "publication_date",
+    "published-date",
+    "published_date",
     "publication-date",
     "date.published",
     "article.published",
@@ -614,6 +616,8 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
 
     heading = _main_heading(tree, md, sitename, host)
     hd = _header.visible_text(tree, heading)
+    title = _title(tree, md, sitename, host, heading)
+    hd = _header.locate(hd, title)
     structured = _published(tree, page_url or url, objs)
     known = frozenset(d for d in (structured, _modified(objs), _date_from_url(page_url or url)) if d)
     published = _header.header_date(hd, known, structured)
@@ -635,7 +639,6 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
         if len(_WORD.findall(alt_text)) > 1.3 * n_raw:
             raw_text = alt_text
 
-    title = _title(tree, md, sitename, host, heading)
     # The page's declared author (meta tags, JSON-LD via trafilatura), else trafilatura's search
     # of the page (author classes, rel=author), else a visible byline or JSON-LD Person names.
     author = md.author if _clean_author(md.author) else None
