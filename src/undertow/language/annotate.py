@@ -35,8 +35,23 @@ from undertow.language.statements import (
 )
 from undertow.records import Actor, DateRange, Document, Span, Statement
 
-_PRONOUN_PERSON = {"he", "she", "him", "her", "он", "она", "він", "вона"}
-_PRONOUN_GROUP = {"they", "we", "it", "они", "мы", "вони", "ми"}
+_PRONOUN_PERSON = {
+    "he",
+    "she",
+    "him",
+    "her",
+    "his",
+    "он",
+    "она",
+    "его",
+    "её",
+    "ее",
+    "він",
+    "вона",
+    "його",
+    "її",
+}
+_PRONOUN_GROUP = {"they", "we", "it", "они", "мы", "их", "вони", "ми", "їх", "їхніми"}
 _KIND_RANK = {"person": 0, "collective": 1, "organisation": 2, "outlet": 3, "state": 4}
 _MEDIUM_CUE = re.compile(
     r"\b(?:interview(?:ed)?|told|speaking (?:to|with|on)|said (?:on|to)|wrote (?:on|in|for)|posted on|"
@@ -235,7 +250,12 @@ class Annotator:
         holder = self.actors.holder(surface, day)
         if holder:
             return self._registered(holder)
-        return _provisional(surface)
+        bare = _PREPOSITIONS.sub("", surface)  # "в Кремле", "у МЗС"
+        for form in (bare, bare[:1].lower() + bare[1:]):
+            found = self.actors.lookup(form)
+            if found:
+                return self._registered(found)
+        return _provisional(bare)
 
     def _rank(self, actor_id: str) -> int:
         e = self.actors.get(actor_id)
@@ -358,6 +378,23 @@ def _overlaps(m: Match, others: list[Match]) -> bool:
     return any(o.start < m.end and m.start < o.end for o in others)
 
 
+_PREPOSITIONS = re.compile(r"^(?:в|во|у|на|из|від|в\s+пресс-службе|у\s+пресс-службі)\s+", re.IGNORECASE)
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "e", "є": "ye", "ж": "zh",
+        "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+        "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
+        "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "'": "", "’": "",
+    }
+)  # fmt: skip
+
+
+def transliterate(name: str) -> str:
+    """Latin letters for a Cyrillic name, for ids ("Вячеслав Гладков" -> "Vyacheslav Gladkov")."""
+    low = re.sub(r"ий\b|ый\b", "y", name.lower())
+    return low.translate(_TRANSLIT)
+
+
 _DETERMINERS = re.compile(r"^(?:the|a|an|some|several|many|other|one|two|three)\s+", re.IGNORECASE)
 _TITLES = {
     "mayor", "president", "minister", "prime", "foreign", "defence", "defense", "senator", "governor",
@@ -381,13 +418,13 @@ def _provisional(surface: str, organisation: bool = False) -> _Speaker | None:
         head = head[1:]
     if 2 <= len(head) <= 4 and all(w[:1].isupper() for w in head) and head[0].lower() not in _TITLES:
         person = " ".join(head)
-        return _Speaker(slugify(person), "person", True, person)
+        return _Speaker(slugify(transliterate(person)), "person", True, person)
     kind = "collective"
     if organisation or words[-1].lower().endswith(
         ("ministry", "office", "agency", "council", "service", "company", "court", "government", "bank")
     ):
         kind = "organisation"
-    return _Speaker(slugify(name), kind, True, name)
+    return _Speaker(slugify(transliterate(name)), kind, True, name)
 
 
 @lru_cache(maxsize=1)

@@ -47,7 +47,19 @@ class LanguageIdentifier:
         if rule:
             return rule
         lang, prob = self._model.classify(text)
-        return lang, float(prob)
+        return self._cyrillic_check(text, lang, float(prob))
+
+    def _cyrillic_check(self, text: str, lang: str, prob: float) -> tuple[str, float]:
+        """Short Russian texts without ы/э/ё are often taken for Bulgarian or Serbian: keep those
+        answers only when the text has a letter of that language (ъ inside Bulgarian words; ј љ њ
+        ћ ђ џ in Serbian and Macedonian; ә ғ қ ң ө ұ ү һ in Kazakh)."""
+        own = {"bg": "ъ", "sr": "јљњћђџ", "mk": "ѓќѕјљњџ", "kk": "әғқңөұүһ"}.get(lang)
+        if own is None or "ru" not in self.languages:
+            return lang, prob
+        low = text.lower()
+        if any(c in low for c in own):
+            return lang, prob
+        return "ru", 0.6
 
     def _cyrillic_rule(self, text: str, n_letters: int) -> tuple[str, float] | None:
         cyr = _CYR.findall(text.lower())

@@ -55,8 +55,9 @@ class _En(BaseModel):
 
 class _Slavic(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    verbs: list[str]
+    verbs: list[str]  # lemmas
     according_to: list[str]
+    as_reported: list[str]
     that: list[str]
     pronouns: list[str]
 
@@ -582,115 +583,212 @@ def _dedupe(items: list[RawStatement]) -> list[RawStatement]:
 
 # --- Russian and Ukrainian -----------------------------------------------------------------------
 
+_WORD = re.compile(r"[\w'’ʼ-]+")
+_CAP = re.compile(r"[A-ZА-ЯЁІЇЄҐ]")
+_QUOTE_FIRST = re.compile(
+    r"^\s*(?:[—–-]\s*)?(?P<q>«[^»]{3,}»|„[^“]{3,}“|\"[^\"]{3,}\"|“[^”]{3,}”|[^—–«»\"]{6,}?)\s*[,!?…]?\s*[—–]\s*"
+)
+
+
+@lru_cache(maxsize=2)
+def _morph(lang: str) -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang=lang)
+
 
 class SlavicStatements:
-    """Rule-based attribution for Russian and Ukrainian sentences."""
+    """Rule-based attribution for Russian and Ukrainian sentences, over pymorphy3 lemmas:
+    ``X заявил, что Y``; ``«Y», — сказал X`` and dialogue dashes ``— Y, — заявил X.``;
+    ``По словам X, Y`` / ``по его словам``; ``Как сообщили в X, Y``; ``X назвал Y «Z»``."""
 
     def __init__(self, lexicon: SpeechLexicon, lang: str) -> None:
         lx = lexicon.ru if lang == "ru" else lexicon.uk
-        verbs = "|".join(sorted((re.escape(v) for v in lx.verbs), key=len, reverse=True))
-        that = "|".join(re.escape(t) for t in lx.that)
+        self.lang = lang
+        self.morph = _morph(lang)
+        self.verbs = set(lx.verbs)
         self.pronouns = set(lx.pronouns)
-        self.verb = re.compile(rf"(?<![\w-])({verbs})(?![\w-])", re.IGNORECASE)
-        self.that = re.compile(rf",?\s*(?:{that})\s+", re.IGNORECASE)
+        self.that = re.compile(rf"(?:,|:)?\s*(?:{'|'.join(re.escape(t) for t in lx.that)})\s+", re.IGNORECASE)
         acc = "|".join(sorted((re.escape(a) for a in lx.according_to), key=len, reverse=True))
-        self.according = re.compile(rf"(?<!\w)({acc})\s+([^,]{{2,80}}?),\s*", re.IGNORECASE)
+        pron = "|".join(re.escape(p) for p in lx.pronouns)
+        head = acc.replace(r"\ ", " ")
+        self.according = re.compile(rf"(?<!\w)({head})\s+([^,]{{2,80}}?)\s*,\s*", re.IGNORECASE)
+        preps = "|".join(sorted({a.split()[0] for a in lx.according_to}))
+        nouns = "|".join(sorted({a.split()[1] for a in lx.according_to}))
+        self.according_pron = re.compile(
+            rf"(?<!\w)((?:{preps})\s+({pron})\s+(?:{nouns}))\s*,\s*", re.IGNORECASE
+        )
+        rep = "|".join(sorted((re.escape(a) for a in lx.as_reported), key=len, reverse=True))
+        self.as_reported = re.compile(rf"(?<!\w)({rep})\s+([^,]{{2,80}}?)\s*,\s*", re.IGNORECASE)
+
+    def _is_verb(self, word: str) -> bool:
+        low = word.lower()
+        if len(low) < 4:
+            return False
+        return any(
+            p.normal_form in self.verbs and p.tag.POS in ("VERB", "INFN") for p in self.morph.parse(low)[:2]
+        )
 
     def extract(self, text: str, sentences: list[tuple[int, int]]) -> list[RawStatement]:
         quotes = find_quotes(text)
         out: list[RawStatement] = []
         for s0, s1 in sentences:
-            sent = text[s0:s1]
-            out.extend(self._sentence(text, sent, s0, s1, quotes))
+            st = self._sentence(text, s0, s1, quotes)
+            if st:
+                out.append(st)
         for st in out:
             st.paragraph = _paragraph_of(text, st.sentence[0])
         return _dedupe(sorted(out, key=lambda s: s.content))
 
-    def _sentence(
-        self, text: str, sent: str, s0: int, s1: int, quotes: list[tuple[int, int]]
-    ) -> list[RawStatement]:
-        out = []
-        m = self.according.search(sent)
-        if m:
-            speaker = (s0 + m.start(2), s0 + m.end(2))
-            c0, c1 = _trim(text, s0 + m.end(), s1)
-            if c1 - c0 > 3:
-                kind, span = _kind(text, (c0, c1), quotes)
-                out.append(RawStatement(speaker, (s0 + m.start(1), s0 + m.end(1)), span, kind, (s0, s1), 0.8))
-                return out
-        for vm in self.verb.finditer(sent):
-            v0, v1 = s0 + vm.start(), s0 + vm.end()
-            st = self._around_verb(text, sent, s0, s1, v0, v1, quotes)
-            if st:
-                out.append(st)
-                break  # one reporting verb per sentence carries the statement
-        return out
+    def _sentence(self, text: str, s0: int, s1: int, quotes: list[tuple[int, int]]) -> RawStatement | None:
+        sent = text[s0:s1]
+        for rx in (self.according_pron, self.according, self.as_reported):
+            m = rx.search(sent)
+            if m and (m.start() == 0 or sent[: m.start()].strip(" ,—–-") == ""):
+                speaker = (s0 + m.start(2), s0 + m.end(2))
+                c0, c1 = _trim(text, s0 + m.end(), s1)
+                if c1 - c0 > 3:
+                    kind, span = _kind(text, (c0, c1), quotes)
+                    pron = text[speaker[0] : speaker[1]].lower() in self.pronouns
+                    st = RawStatement(
+                        speaker, (s0 + m.start(1), s0 + m.end(1)), span, kind, (s0, s1), 0.8, pron
+                    )
+                    return self._name(text, st)
+        words = [(s0 + w.start(), s0 + w.end()) for w in _WORD.finditer(sent)]
+        for i, (v0, v1) in enumerate(words):
+            if self._is_verb(text[v0:v1]):
+                st = self._around_verb(text, s0, s1, v0, v1, words[i + 1 :], quotes)
+                if st:
+                    return self._name(text, st)
+        return None
 
     def _around_verb(
-        self, text: str, sent: str, s0: int, s1: int, v0: int, v1: int, quotes: list[tuple[int, int]]
+        self,
+        text: str,
+        s0: int,
+        s1: int,
+        v0: int,
+        v1: int,
+        after_words: list[tuple[int, int]],
+        quotes: list[tuple[int, int]],
     ) -> RawStatement | None:
         before = text[s0:v0]
-        after = text[v1:s1]
-        q_before = [q for q in quotes if s0 <= q[0] and q[1] <= v0]
-        # «Quote», — заявил Лавров.  /  «Quote», — сказал он.
-        if q_before and re.search(r"[»“\"”]\s*[,.!?]?\s*[—–-]\s*$", before):
-            sp = _name_after(text, v1, s1)
+        # «Quote», — заявил Лавров.  /  — Quote, — сказал он.
+        qm = _QUOTE_FIRST.match(before)
+        if qm and qm.end() == len(before):
+            sp = self._speaker_after(text, v1, s1, after_words)
             if sp:
-                q = q_before[-1]
+                q0, q1 = _trim(text, s0 + qm.start("q"), s0 + qm.end("q"))
+                q0, q1 = _strip_quotes(text, q0, q1)
                 return RawStatement(
-                    sp, (v0, v1), _trim(text, *q), "direct", (s0, s1), 0.9, self._pron(text, sp)
+                    sp,
+                    (v0, v1),
+                    (q0, q1),
+                    "direct",
+                    (s0, s1),
+                    0.9,
+                    self._pron(text, sp),
                 )
-        # Лавров заявил, что ... / Лавров заявил: «...» / Лавров назвал X Y
-        sp = _name_before(text, s0, v0)
+        # Лавров заявил, что ... / Лавров заявил: «...» / Лавров назвал X «Y» / заявил Лавров, что ...
+        sp = self._speaker_before(text, s0, v0)
+        rest_start = v1
         if sp is None:
-            sp = _name_after(text, v1, s1)
-            if sp is not None:
-                after = text[sp[1] : s1]
-                v1 = sp[1]
-        if sp is None:
-            return None
-        tm = self.that.match(after)
+            sp = self._speaker_after(text, v1, s1, after_words)
+            if sp is None:
+                return None
+            rest_start = sp[1]
+        window = text[rest_start:s1]
+        tm = self.that.search(window[:90])
         if tm:
-            c0 = v1 + tm.end()
+            c0 = rest_start + tm.end()
         else:
-            colon = re.match(r"\s*:\s*", after)
-            c0 = v1 + (colon.end() if colon else 0)
+            colon = re.match(r"\s*:\s*", window)
+            c0 = rest_start + (colon.end() if colon else 0)
         c0, c1 = _trim(text, c0, s1)
         if c1 - c0 < 3:
             return None
         kind, span = _kind(text, (c0, c1), quotes)
         return RawStatement(sp, (v0, v1), span, kind, (s0, s1), 0.8, self._pron(text, sp))
 
+    def _speaker_before(self, text: str, s0: int, v0: int) -> tuple[int, int] | None:
+        """The subject before the verb: the clause since the last boundary, if it holds a
+        capitalised word or a pronoun ("Губернатор области Вячеслав Гладков", "Он также")."""
+        chunk = text[max(s0, v0 - 160) : v0]
+        base = v0 - len(chunk)
+        cut = max(chunk.rfind(c) for c in ',:;—–»“”"')
+        seg_start = base + cut + 1 if cut >= 0 else base
+        seg = text[seg_start:v0]
+        words = list(_WORD.finditer(seg))
+        if not words or len(words) > 8:
+            return None
+        prons = [w for w in words if w.group().lower() in self.pronouns]
+        if prons:
+            w = prons[-1]
+            return seg_start + w.start(), seg_start + w.end()
+        caps = [w for w in words if _CAP.match(w.group())]
+        if not caps:
+            return None
+        while len(words) > 1 and self.morph.parse(words[-1].group().lower())[0].tag.POS in (
+            "ADVB",
+            "PRCL",
+            "CONJ",
+            "PRED",
+        ):
+            words.pop()  # "Российские официальные лица неоднократно", "Он также"
+        return seg_start + words[0].start(), seg_start + words[-1].end()
+
+    def _speaker_after(
+        self, text: str, v1: int, s1: int, after_words: list[tuple[int, int]]
+    ) -> tuple[int, int] | None:
+        """The subject after the verb (inversion): "— сказал журналистам пресс-секретарь Кремля
+        Дмитрий Песков", "— заявил он". Lower-case nouns before the name are kept only when a
+        capitalised word follows them."""
+        start: int | None = None
+        end = v1
+        for a, b in after_words[:8]:
+            if start is not None and text[end:a].strip():
+                break  # punctuation ends the subject
+            w = text[a:b]
+            if start is None and w.lower() in self.pronouns:
+                return a, b
+            if _CAP.match(w):
+                start = a if start is None else start
+                end = b
+                continue
+            is_nominal = self.morph.parse(w.lower())[0].tag.POS in ("NOUN", "ADJF", "PRTF", None)
+            if not is_nominal:
+                if start is not None:
+                    break
+                continue  # "— сказал журналистам ..." : skip a leading adverbial word
+            start = a if start is None else start
+            end = b
+        if start is None or not _CAP.search(text[start:end]):
+            return None
+        return start, end
+
+    def _name(self, text: str, st: RawStatement) -> RawStatement:
+        """Mark a person's name inside the speaker phrase (first name, patronymic, surname)."""
+        if st.speaker is None or st.speaker_is_pronoun:
+            return st
+        a, b = st.speaker
+        words = list(_WORD.finditer(text, a, b))
+        for i, w in enumerate(words):
+            tags = str(self.morph.parse(w.group().lower())[0].tag)
+            if _CAP.match(w.group()) and ("Name" in tags or "Surn" in tags):
+                st.speaker_name = (
+                    (w.start(), words[-1].end()) if all(_CAP.match(x.group()) for x in words[i:]) else None
+                )
+                break
+        st.speaker_head = (words[-1].start(), words[-1].end()) if words else None
+        return st
+
     def _pron(self, text: str, span: tuple[int, int]) -> bool:
         return text[span[0] : span[1]].lower() in self.pronouns
 
 
-_CAP_AFTER = re.compile(r"\s*((?:[A-ZА-ЯЁІЇЄҐ][\w'’-]*\s*){1,4}|(?:он|она|они|він|вона|вони)\b)")
-
-
-def _name_before(text: str, s0: int, v0: int) -> tuple[int, int] | None:
-    """The subject right before a verb: a capitalised name group or a pronoun, possibly preceded
-    by its description ("глава МИД России Сергей Лавров")."""
-    window_start = max(s0, v0 - 160)
-    chunk = text[window_start:v0]
-    # cut at the last clause boundary
-    cut = max(chunk.rfind(","), chunk.rfind("—"), chunk.rfind(":"), chunk.rfind("»"))
-    chunk_start = window_start + cut + 1 if cut >= 0 else window_start
-    seg = text[chunk_start:v0]
-    words = seg.strip()
-    if not words:
-        return None
-    lead = len(seg) - len(seg.lstrip())
-    start = chunk_start + lead
-    end = chunk_start + len(seg.rstrip())
-    if not re.search(r"[A-ZА-ЯЁІЇЄҐ]|\b(?:он|она|они|він|вона|вони)\b", text[start:end]):
-        return None
-    return start, end
-
-
-def _name_after(text: str, v1: int, s1: int) -> tuple[int, int] | None:
-    m = _CAP_AFTER.match(text, v1, s1)
-    if not m or not m.group(1).strip():
-        return None
-    g0, g1 = m.start(1), m.start(1) + len(m.group(1).rstrip())
-    return g0, g1
+def _strip_quotes(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a] in _QUOTE_CHARS + "—– ":
+        a += 1
+    while b > a and text[b - 1] in _QUOTE_CHARS + ",.—– ":
+        b -= 1
+    return a, b
