@@ -151,3 +151,38 @@ def test_slavic_sentences_keep_abbreviations() -> None:
     text = "Встреча прошла 4 февр. в Абу-Даби. Лавров заявил, что т.е. всё ясно. Далее."
     spans = [text[a:b] for a, b in slavic_sentences(text)]
     assert spans == ["Встреча прошла 4 февр. в Абу-Даби.", "Лавров заявил, что т.е. всё ясно.", "Далее."]
+
+
+def test_seed_events_through_the_annotate_stage(shared) -> None:
+    from undertow.ingest.extract import extract_plain_text
+
+    doc = annotate(extract_plain_text(SEED.read_text(encoding="utf-8")).text)
+    text = doc.text
+
+    def found(etype: str, **want: object) -> bool:
+        for e in doc.events:
+            if e.type != etype:
+                continue
+            evidence = text[e.evidence.start : e.evidence.end].lower()
+            if "actor" in want and want["actor"] not in e.source_actors and want["actor"] not in e.source:
+                continue
+            if "target" in want and want["target"] not in e.target:
+                continue
+            if "key" in want and str(want["key"]) not in evidence:
+                continue
+            if "date" in want and (e.date is None or e.date.start.isoformat() != want["date"]):
+                continue
+            return True
+        return False
+
+    consult = [e for e in doc.events if e.type == "CONSULT" and e.location == "Abu Dhabi"]
+    assert consult and set(consult[0].source + consult[0].target) == {"USA", "UKR", "RUS"}
+    assert consult[0].date is not None and consult[0].date.to_json() == {
+        "start": "2026-02-04",
+        "end": "2026-02-05",
+    }
+    assert found("REJECT", actor="sergei-lavrov", date="2026-02-04", key="guarantees")
+    assert found("ACCUSE", actor="sergei-lavrov", target="UKR", key="false flag")
+    assert found("THREATEN", actor="RUS", key="legitimate")
+    assert found("REJECT", actor="sergei-lavrov", key="ceasefire")
+    assert found("DEMAND", actor="sergei-lavrov", target="UKR", key="neutral")

@@ -107,7 +107,8 @@ class Annotator:
 
     name = "undertow.annotate"
 
-    def __init__(self, actors: ActorRegistry | None = None, outlets: Any = None) -> None:
+    def __init__(self, actors: ActorRegistry | None = None, outlets: Any = None, events: bool = True) -> None:
+        self.events = events
         self.actors = actors or default_actors()
         self.matcher = self.actors.matcher()
         self.descriptions = self.actors.description_matcher()
@@ -162,6 +163,10 @@ class Annotator:
             statements.append(self._record(doc, rs, sp, said, medium))
         doc.statements = statements
         doc.actors = self._actors(doc, mentions, speakers, statements)
+        if self.events and doc.language in ("en", "ru", "uk"):
+            from undertow.language.events import find_events
+
+            doc.events = find_events(text, doc.language, doc.published)
 
     # --- pieces ------------------------------------------------------------------------------
 
