@@ -186,7 +186,8 @@ def author_names(s: str | None) -> frozenset[str]:
     """Normalised set of person names in an author string (gold or predicted).
 
     Splits on ``;``, ``,``, ``&``, `` and ``; drops credential tokens such as ``MS``, ``RD``,
-    ``Ph.D.`` and a leading "By"; lower-cases and strips accents/punctuation.
+    ``Ph.D.`` (all upper-case, or a listed credential) and a leading "By"; lower-cases and strips
+    accents/punctuation. One-word names ("Gabo", "Nayane") are names, not credentials.
     """
     if not s:
         return frozenset()

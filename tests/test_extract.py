@@ -208,6 +208,20 @@ def test_extract_html_date_in_prose_is_not_a_dateline() -> None:
     assert extract_html(html).published is None
 
 
+def test_extract_html_dateline_without_h1() -> None:
+    html = (
+        "<html><head><title>Why small languages die</title></head><body><div class='t'>"
+        "Why small languages die</div><div>Essay - Published: 2025.12.17</div>"
+        f"<p>{_BODY}</p></body></html>"
+    )
+    assert extract_html(html).published == dt.date(2025, 12, 17)
+
+
+def test_extract_html_site_h1_in_nav_is_not_the_title() -> None:
+    html = _HEADER_PAGE.format(dateline="", body=_BODY).replace("Ten tips for renters</h1>", "Renting</h1>")
+    assert extract_html(html).title != "Example Homes"
+
+
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [

@@ -10,8 +10,12 @@ Interface used by the rest of undertow (owned by this module):
   dropped, title/author/section lines recognised, dateline prefix removed).
 
 Body text is always paragraphs separated by a blank line. ``published`` is only set from evidence
-of a publication date (structured metadata, a dated URL, a dated ``<time>`` in the article header),
-never from crawl time or a date that merely appears somewhere in the page.
+of a publication date: first the dateline a reader sees next to the main heading (a short line such
+as "Updated March 5, 2024"; an "Updated" line gives way to an earlier published date in the
+metadata), else structured metadata, a dated URL or a dated ``<time>`` in the article header
+corroborated as before; never from crawl time or a date in the prose. The title is the main
+``<h1>`` when it agrees with og:title/``<title>``; the author comes from the page's metadata, else a
+visible byline ("By Jane Doe and John Roe") or JSON-LD Person names (see ``_header``).
 How this compares with plain trafilatura: ``bench/extraction.py``.
 """
 
@@ -639,16 +643,16 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
         if len(_WORD.findall(alt_text)) > 1.3 * n_raw:
             raw_text = alt_text
 
-    # The page's declared author (meta tags, JSON-LD via trafilatura), else trafilatura's search
-    # of the page (author classes, rel=author), else a visible byline or JSON-LD Person names.
+    # The page's declared author (meta tags, JSON-LD via trafilatura), else a visible byline or
+    # JSON-LD Person names, else trafilatura's (slower) search of the page's author elements.
     author = md.author if _clean_author(md.author) else None
+    if not author:
+        author = "; ".join(_header.header_byline(hd)) or "; ".join(_jsonld_authors(objs)) or None
     if not author:
         try:
             author = extract_author(tree)
         except Exception:  # pragma: no cover
             author = None
-    if not _clean_author(author):
-        author = "; ".join(_header.header_byline(hd)) or "; ".join(_jsonld_authors(objs)) or None
     section = None
     for key in ("article:section", "section", "parsely-section"):
         vals = tree.xpath(f'//meta[@property="{key}" or @name="{key}"]/@content')

@@ -135,6 +135,7 @@ _CODE_RE = re.compile(
     r"\b(?:window|document)\.\w+|</?(?:script|style|div|span|iframe)\b|@media\b|!important|"
     r"googletag|dataLayer|\bfbq\(|adsbygoogle)"
 )
+_CODE_WORDS = ("window.", "document.", "googletag", "dataLayer", "adsbygoogle")
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
 
 
@@ -143,6 +144,8 @@ def is_code(line: str) -> bool:
     s = line.strip()
     if not s:
         return False
+    if not any(c in s for c in "{(<=!@") and not any(w in s for w in _CODE_WORDS):
+        return False  # cheap pre-check: every _CODE_RE branch needs one of these
     if _CODE_RE.search(s):
         symbols = sum(s.count(c) for c in "{};=<>()[]")
         return symbols >= 2 or len(s) < 80
