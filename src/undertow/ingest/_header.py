@@ -95,37 +95,38 @@ def visible_text(tree: Any, heading: Any | None) -> Header:
     parts: list[str] = []
     size = 0
     start = end = -1
-    skip = 0
     body = tree.find(".//body")
     root = body if body is not None else tree
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        tag = el.tag if isinstance(el.tag, str) else ""
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if not isinstance(tag, str):  # comment, processing instruction
+            if event == "end" and el.tail:
+                parts.append(el.tail)
+                size += len(el.tail)
+            continue
         if event == "start":
             if tag in _SKIP:
-                skip += 1
-                continue
-            if skip:
+                walker.skip_subtree()
                 continue
             if el is heading:
                 start = size
             if tag in _BLOCK:
                 parts.append(_SEP)
                 size += 3
-            if el.text and tag:
+            if el.text:
                 parts.append(el.text)
                 size += len(el.text)
-        else:
-            if tag in _SKIP:
-                skip -= 1
-            elif not skip:
-                if el is heading:
-                    end = size
-                if tag in _BLOCK:
-                    parts.append(_SEP)
-                    size += 3
-            if not skip and el.tail and el is not root:
-                parts.append(el.tail)
-                size += len(el.tail)
+            continue
+        if tag not in _SKIP:
+            if el is heading:
+                end = size
+            if tag in _BLOCK:
+                parts.append(_SEP)
+                size += 3
+        if el.tail and el is not root:
+            parts.append(el.tail)
+            size += len(el.tail)
     raw = "".join(parts)
     if start < 0:
         return Header(" ".join(raw.split()), -1, -1)
@@ -341,6 +342,11 @@ def header_byline(hd: Header, before: int = 300, after: int = 700) -> list[str]:
     else:
         lo, hi = max(0, hd.start - before), min(len(hd.text), hd.end + after)
     return _names(_BYLINE, _plain(hd.text[lo:hi])) or _names(_STRONG_BYLINE, _plain(hd.text))
+
+
+def plain_text(hd: Header) -> str:
+    """The page's visible text as one whitespace-collapsed line."""
+    return " ".join(hd.text.replace("\ue000", " ").split())
 
 
 def _plain(text: str) -> str:

@@ -339,12 +339,6 @@ _UK_MONTHS = [
 ]
 
 
-def _visible_text(html: str) -> str:
-    s = re.sub(r"(?is)<(script|style|noscript|template|head)\b.*?</\1\s*>", " ", html)
-    s = re.sub(r"<[^>]*>", " ", s)
-    return " ".join(s.replace("&nbsp;", " ").split())
-
-
 def _is_visible(d: dt.date, text: str) -> bool:
     """Whether date ``d`` is written in the page's visible text in a common format."""
     y, m, day = d.year, d.month, d.day
@@ -369,7 +363,7 @@ def _is_visible(d: dt.date, text: str) -> bool:
     return re.search(rx, text) is not None
 
 
-def _choose_date(html: str, tree: Any, url: str | None, structured: dt.date | None) -> dt.date | None:
+def _choose_date(text: str, tree: Any, url: str | None, structured: dt.date | None) -> dt.date | None:
     """htmldate (no extensive search, original date) corroborated by metadata or the visible page.
 
     A date counts when htmldate's pick agrees with the structured metadata or is written in the
@@ -385,7 +379,6 @@ def _choose_date(html: str, tree: Any, url: str | None, structured: dt.date | No
     hd = _parse_any_date(found) if found else None
     if hd is None and structured is None:
         return None
-    text = _visible_text(html)
     if hd is not None and (hd == structured or _is_visible(hd, text)):
         return hd
     if structured is not None and _is_visible(structured, text):
@@ -628,7 +621,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     if published is not None and not _plausible(published):
         published = None
     if published is None:
-        published = _choose_date(html, tree, page_url or url, structured)
+        published = _choose_date(_header.plain_text(hd), tree, page_url or url, structured)
     doc = trafilatura.bare_extraction(
         tree, url=url, include_comments=False, favor_recall=True, with_metadata=False
     )
