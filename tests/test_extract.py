@@ -370,3 +370,53 @@ def test_plain_text_structured_never_raises(lines: list[str]) -> None:
     ex = extract_plain_text("\n".join(lines))
     assert "Leave a Reply" not in ex.text
     assert "Читайте также" not in ex.text
+
+
+# --------------------------------------------------------------------------- body repairs
+
+
+def _chunked_page(second: str) -> str:
+    para = "<p>{}</p>"
+    first = "".join(
+        para.format(f"Paragraph {i} of the first chunk, long enough to count as prose here.")
+        for i in range(3)
+    )
+    return (
+        '<html><body><article><div class="chunks">'
+        f'<div class="body__container">{first}</div>'
+        '<div class="ad"><p>Advertisement</p></div>'
+        f'<div class="body__container">{second}</div>'
+        "</div></article></body></html>"
+    )
+
+
+def test_sibling_chunks_added_in_order() -> None:
+    from lxml import html as lxml_html
+
+    from undertow.ingest._body import add_sibling_chunks
+
+    second = "".join(
+        f"<p>Second chunk paragraph {i}, which trafilatura left out of the body text.</p>" for i in range(3)
+    )
+    tree = lxml_html.fromstring(_chunked_page(second))
+    text = "\n".join(
+        f"Paragraph {i} of the first chunk, long enough to count as prose here." for i in range(3)
+    )
+    out = add_sibling_chunks(tree, text + "\nShare this")
+    lines = out.split("\n")
+    assert lines[:3] == text.split("\n")
+    assert lines[3].startswith("Second chunk paragraph 0") and lines[5].startswith("Second chunk paragraph 2")
+    assert lines[-1] == "Share this"
+    assert "Advertisement" not in out
+
+
+def test_sibling_chunks_ignore_short_lookalikes() -> None:
+    from lxml import html as lxml_html
+
+    from undertow.ingest._body import add_sibling_chunks
+
+    tree = lxml_html.fromstring(_chunked_page("<p>Related: more news</p>"))
+    text = "\n".join(
+        f"Paragraph {i} of the first chunk, long enough to count as prose here." for i in range(3)
+    )
+    assert add_sibling_chunks(tree, text) == text

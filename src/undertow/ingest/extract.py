@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from undertow.ingest import _header, textdump
+from undertow.ingest import _body, _header, textdump
 from undertow.ingest.encoding import decode_bytes
 
 __all__ = ["Extracted", "decode_bytes", "extract_html", "extract_plain_text"]
@@ -635,6 +635,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
         alt_text = (alt.text if alt is not None else "") or ""
         if len(_WORD.findall(alt_text)) > 1.3 * n_raw:
             raw_text = alt_text
+    raw_text = _body.add_sibling_chunks(tree, raw_text)
 
     # The page's declared author (meta tags, JSON-LD via trafilatura), else a visible byline or
     # JSON-LD Person names, else trafilatura's (slower) search of the page's author elements.
