@@ -378,7 +378,7 @@ def test_plain_text_structured_never_raises(lines: list[str]) -> None:
 def _chunked_page(second: str) -> str:
     para = "<p>{}</p>"
     first = "".join(
-        para.format(f"Paragraph {i} of the first chunk, long enough to count as prose here.")
+        para.format(f"Paragraph {i} of the first chunk, long enough to count as prose in an article body.")
         for i in range(3)
     )
     return (
@@ -396,11 +396,13 @@ def test_sibling_chunks_added_in_order() -> None:
     from undertow.ingest._body import add_sibling_chunks
 
     second = "".join(
-        f"<p>Second chunk paragraph {i}, which trafilatura left out of the body text.</p>" for i in range(3)
+        f"<p>Second chunk paragraph {i}, which trafilatura left out of the body text of the page.</p>"
+        for i in range(3)
     )
     tree = lxml_html.fromstring(_chunked_page(second))
     text = "\n".join(
-        f"Paragraph {i} of the first chunk, long enough to count as prose here." for i in range(3)
+        f"Paragraph {i} of the first chunk, long enough to count as prose in an article body."
+        for i in range(3)
     )
     out = add_sibling_chunks(tree, text + "\nShare this")
     lines = out.split("\n")
@@ -417,6 +419,7 @@ def test_sibling_chunks_ignore_short_lookalikes() -> None:
 
     tree = lxml_html.fromstring(_chunked_page("<p>Related: more news</p>"))
     text = "\n".join(
-        f"Paragraph {i} of the first chunk, long enough to count as prose here." for i in range(3)
+        f"Paragraph {i} of the first chunk, long enough to count as prose in an article body."
+        for i in range(3)
     )
     assert add_sibling_chunks(tree, text) == text
