@@ -405,13 +405,33 @@ class _Cand:
     embedded: Any = None  # complement predicate under the frame verb (targets, location)
 
 
+def _verb_lemma(tok: Any) -> str:
+    """spaCy's lemma, repaired for past forms the small model cuts wrongly ("staged" -> "stag")."""
+    lem = str(tok.lemma_).casefold()
+    low = str(tok.lower_)
+    if tok.tag_ in ("VBD", "VBN") and low.endswith("ed") and lem == low[:-2] and low[:-1] in _E_VERBS:
+        return low[:-1]
+    return lem
+
+
+# verbs whose past forms ("-ed") the small model lemmatises without their final "e"
+_E_VERBS = frozenset({"stage", "voice", "condemn", "force", "pledge", "issue", "seize", "raise", "praise",
+                      "release", "ease", "welcome", "produce", "reduce", "close", "impose", "oppose",
+                      "announce", "declare", "promise", "rule", "cease", "dispute", "refuse", "invade",
+                      "urge", "charge", "accuse", "decline", "continue", "renounce", "denounce"})  # fmt: skip
+_PURPOSE_DEPS = frozenset({"advcl", "xcomp", "acl", "conj"})
+_CROWD = frozenset({"protester", "demonstrator", "student", "worker", "supporter", "crowd", "people",
+                    "thousand", "hundred", "resident", "farmer", "miner", "teacher", "villager", "marcher",
+                    "striker", "youth", "woman", "activist"})  # fmt: skip
+
+
 class _EnAnalyzer:
     def __init__(self, lex: _Compiled) -> None:
         self.lx = lex
 
     # -- lookups
     def verb_types(self, tok: Any) -> list[str]:
-        lem = tok.lemma_.casefold()
+        lem = _verb_lemma(tok)
         keys = []
         for c in tok.children:
             if c.dep_ in ("prt", "prep") and c.i > tok.i:
@@ -535,7 +555,7 @@ class _EnAnalyzer:
             return None
         seen.add(v.i)
         lx = self.lx
-        lem = v.lemma_.casefold()
+        lem = _verb_lemma(v)
         neg = self.negated(v)
         mod = self.modality(v)
         base = max(0.9 - 0.07 * depth, 0.5)
@@ -684,6 +704,50 @@ class _EnAnalyzer:
             else:
                 return None
         return c
+
+    # -- corrections that need the whole sentence
+    def refine(self, c: _Cand, sent: Any) -> _Cand:
+        """Protests held to demand something are PROTEST; a verbal protest is DISAPPROVE."""
+        trig = c.trig[0]
+        if c.type == "DEMAND" and trig.dep_ in _PURPOSE_DEPS and trig.head is not trig:
+            h = trig.head
+            if self._protest_frame(h, sent):
+                return _Cand("PROTEST", [h], h, c.conf, c.rule + "+protest", c.negated, c.modality, trig)
+        if c.type == "PROTEST" and trig.pos_ == "VERB" and _verb_lemma(trig) == "protest":
+            subj = self.controller(trig) if trig.dep_ != "acl" else trig.head
+            crowd = subj is not None and (
+                subj.lemma_.casefold() in _CROWD or any(x.lemma_.casefold() in _CROWD for x in subj.subtree)
+            )
+            verbal = (
+                any(g.dep_ == "ccomp" for g in trig.children)
+                or (trig.dep_ in ("acl", "parataxis", "ccomp") and not crowd)
+                or any(g.dep_ == "prep" and g.lower_ == "to" for g in trig.children)
+            )
+            if verbal or (subj is not None and not crowd and subj.ent_type_ in ("GPE", "ORG")):
+                c.type, c.rule = "DISAPPROVE", c.rule + "+verbal"
+        return c
+
+    def _protest_frame(self, h: Any, sent: Any) -> bool:
+        if "PROTEST" in self.verb_types(h):
+            return True
+        for g in h.children:
+            if g.dep_ in ("dobj", "nsubj", "attr") and "PROTEST" in self.noun_types(g):
+                return True
+        lo, hi = h.idx - sent.start_char, h.idx - sent.start_char + 60
+        for t, pat in self.lx.phrases:
+            if t == "PROTEST":
+                m = pat.search(sent.text)
+                if m and lo - 5 <= m.start() <= hi:
+                    return True
+        subj = self.controller(h)
+        return (
+            subj is not None
+            and any(x.lemma_.casefold() in _CROWD for x in subj.subtree)
+            and (
+                _verb_lemma(h)
+                in ("block", "march", "gather", "rally", "occupy", "walk", "take", "besiege", "fill")
+            )
+        )
 
     # -- sentence level
     def sentence(self, sent: Any) -> _Cand | None:
@@ -943,7 +1007,7 @@ def _classify_en_span(sent: Any, offset: int) -> EventGuess | None:
     an = _EnAnalyzer(lex)
     c = an.sentence(sent)
     if c is not None:
-        return _guess_from_cand(an, c, sent, offset)
+        return _guess_from_cand(an, an.refine(c, sent), sent, offset)
     best: EventGuess | None = None
     phr = _phrase_cands(lex, sent.text)
     if phr:
@@ -957,7 +1021,7 @@ def _classify_en_span(sent: Any, offset: int) -> EventGuess | None:
         best = _guess_from_cand(an, _Cand(t, toks, pred, 0.58, "phrase"), sent, offset)
     c = an.fallback(sent)
     if c is not None:
-        best = _better(best, _guess_from_cand(an, c, sent, offset))
+        best = _better(best, _guess_from_cand(an, an.refine(c, sent), sent, offset))
     return best
 
 
