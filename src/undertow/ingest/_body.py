@@ -18,7 +18,7 @@ _SKIP_ANCESTORS = {"aside", "figure", "figcaption", "nav", "footer", "form", "bu
 
 
 def _key(s: str) -> str:
-    return _WS.sub(" ", s).strip()[:40]
+    return _WS.sub(" ", s[:80]).strip()[:40]
 
 
 def _ptext(el: Any) -> str:

@@ -629,8 +629,9 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     # Recall mode now and then keeps only a sliver of the article (a teaser, one list item). When
     # its text is a small part of the page's visible text, ask default mode too and keep the
     # longer of the two.
-    n_raw = len(_WORD.findall(raw_text))
-    if n_raw < 0.2 * len(_WORD.findall(hd.text)):
+    # (word counts only where the characters already suggest a sliver: counting is not free)
+    n_raw = len(_WORD.findall(raw_text)) if len(raw_text) < 0.5 * len(hd.text) else 0
+    if len(raw_text) < 0.5 * len(hd.text) and n_raw < 0.2 * len(_WORD.findall(hd.text)):
         alt = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False)
         alt_text = (alt.text if alt is not None else "") or ""
         if len(_WORD.findall(alt_text)) > 1.3 * n_raw:
