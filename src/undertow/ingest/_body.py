@@ -5,7 +5,8 @@ Private helper of :mod:`undertow.ingest.extract`.
 Some sites cut one article into several sibling containers with the same class (an ad or a
 newsletter box between them: ``div.article__chunks > div.body__container`` ×N). Trafilatura then
 keeps the first container only. :func:`add_sibling_chunks` finds the container that holds the
-extracted paragraphs and adds the prose of its look-alike siblings in document order.
+extracted paragraphs and, when the extracted text ends with it, adds the prose of its look-alike
+siblings in document order.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ def add_sibling_chunks(tree: Any, text: str) -> str:
     cls = box.get("class")
     parent = box.getparent()
     if not cls or parent is None or len(idx) < 2 or box.tag not in {"div", "section", "article"}:
+        return text
+    # only where the extraction stops with that container: when trafilatura went on past it, the
+    # look-alikes it left out were left out for a reason (cards, sidebars, a second article)
+    if len(paras) - 1 - max(idx) > 2:
         return text
     # look-alike containers: same tag and class, under the same parent or the parent's siblings
     grand = parent.getparent()
