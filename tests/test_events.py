@@ -323,3 +323,11 @@ def test_embedding_fills_untyped_sentence_below_threshold() -> None:
 
     (p,) = type_probs(["Police arrested dozens of opposition activists."]) or [{}]
     assert max(p, key=p.__getitem__) == "COERCE"
+
+
+def test_verbless_sentence_with_an_event_phrase_terminates() -> None:
+    """A headline-like sentence whose root is a noun once looped forever climbing to the root."""
+    from undertow.language.events import find_events
+
+    text = "Ukraine war diplomatic talks Abu Dhabi\n\nTalks between the delegations in Abu Dhabi."
+    assert isinstance(find_events(text, "en"), list)

@@ -528,12 +528,12 @@ class _EnAnalyzer:
             s = self.subject(cur)
             if s is not None:
                 return s
-            if cur.dep_ in ("xcomp", "conj", "advcl", "acomp") and cur.head is not cur:
+            if cur.dep_ in ("xcomp", "conj", "advcl", "acomp") and cur.head.i != cur.i:
                 cur = cur.head
                 continue
             if cur.dep_ == "acl" and self.is_actor(cur.head):  # "delegations reconvened in ..."
                 return cur.head
-            if cur.dep_ in ("dobj", "pobj", "attr") and cur.head is not cur:
+            if cur.dep_ in ("dobj", "pobj", "attr") and cur.head.i != cur.i:
                 cur = cur.head if cur.dep_ != "pobj" else cur.head.head
                 continue
             return None
@@ -709,7 +709,7 @@ class _EnAnalyzer:
     def refine(self, c: _Cand, sent: Any) -> _Cand:
         """Protests held to demand something are PROTEST; a verbal protest is DISAPPROVE."""
         trig = c.trig[0]
-        if c.type == "DEMAND" and trig.dep_ in _PURPOSE_DEPS and trig.head is not trig:
+        if c.type == "DEMAND" and trig.dep_ in _PURPOSE_DEPS and trig.head.i != trig.i:
             h = trig.head
             if self._protest_frame(h, sent):
                 return _Cand("PROTEST", [h], h, c.conf, c.rule + "+protest", c.negated, c.modality, trig)
@@ -780,7 +780,7 @@ class _EnAnalyzer:
         for tok in sent:
             depth = 0
             cur = tok
-            while cur.head is not cur and depth < 20:
+            while cur.head.i != cur.i and depth < 20:
                 cur, depth = cur.head, depth + 1
             cand: _Cand | None = None
             if tok.pos_ in ("VERB", "ADJ"):
@@ -915,7 +915,7 @@ class _EnAnalyzer:
                     s = self.subject(g)
                     if s is not None:
                         targets.append(s)
-            if h is not pred and h.dep_ in ("xcomp", "ccomp") and c.type in ("DEMAND",):
+            if h.i != pred.i and h.dep_ in ("xcomp", "ccomp") and c.type in ("DEMAND",):
                 s = self.subject(h)
                 if s is not None:
                     targets.append(s)
@@ -1016,7 +1016,7 @@ def _classify_en_span(sent: Any, offset: int) -> EventGuess | None:
         toks = [tok for tok in sent if tok.idx < b0 and tok.idx + len(tok) > a0] or [sent.root]
         head = min(toks, key=lambda tok: len(list(tok.ancestors)))
         pred = head
-        while pred.pos_ not in ("VERB", "AUX") and pred.head is not pred:
+        while pred.pos_ not in ("VERB", "AUX") and pred.head.i != pred.i:
             pred = pred.head
         best = _guess_from_cand(an, _Cand(t, toks, pred, 0.58, "phrase"), sent, offset)
     c = an.fallback(sent)

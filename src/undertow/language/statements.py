@@ -323,7 +323,7 @@ class EnglishStatements:
                 heads = [head, *[c for c in head.children if c.dep_ == "conj"]]
                 return [h for h in heads if self._is_speaker(h)]
             parent = tok.head
-            if parent is tok:
+            if parent.i == tok.i:
                 break
             if (
                 tok.dep_ == "conj"
