@@ -58,7 +58,9 @@ def undertow_ingest(paths: list[Path], workers: int) -> tuple[float, dict[str, i
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(str(Path(tmp) / "bench.db"))
         t0 = time.perf_counter()
-        report = ingest([str(p) for p in paths], store, options=PipelineOptions(annotate=False), workers=workers)
+        report = ingest(
+            [str(p) for p in paths], store, options=PipelineOptions(annotate=False), workers=workers
+        )
         elapsed = time.perf_counter() - t0
         store.close()
     counts = {"stored": report.stored, "duplicates": report.duplicates, "failed": report.failed}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 
 import pytest
@@ -79,3 +80,24 @@ def test_watch_polls_a_feed_file(tmp_path) -> None:
     assert res.exit_code == 0, res.output
     polls = [line for line in res.output.splitlines() if " poll " in line]
     assert len(polls) == 2 and " 0 new" in polls[1] and " 0 new" not in polls[0]
+
+
+def test_demo_shows_who_said_what(demo_store, storyline) -> None:
+    store, _ = demo_store
+    rows = store.statements()
+    assert len(rows) >= 100
+    speakers = {r["speaker"]["actor_id"] for r in rows}
+    assert {"maria-zakharova", "dmitry-peskov", "sergei-lavrov"} <= speakers
+    zakharova = store.statements(actor="maria-zakharova", until=dt.date(2026, 1, 27))
+    assert any(r["date"] == "2026-01-27" for r in zakharova)
+    # syndicated copies are counted once
+    assert len(store.statements(include_duplicates=True)) > len(rows)
+
+
+def test_statements_cli(demo_store) -> None:
+    store, _ = demo_store
+    db = str(store.engine.url.database)
+    res = CliRunner().invoke(app, ["statements", "--db", db, "--actor", "dmitry-peskov", "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.output.splitlines()]
+    assert lines and all(x["speaker"]["actor_id"] == "dmitry-peskov" for x in lines)

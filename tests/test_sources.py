@@ -106,7 +106,11 @@ def test_feed_file_items_carry_content_and_local_date(tmp_path: Path) -> None:
     # the teaser-only item needs its page fetched, which is not enabled here
     assert isinstance(got[1], InputError) and got[1].source == f"{p}#2 https://wire.example/2"
     # a short but complete item stands in for its page when the page cannot be fetched
-    assert isinstance(got[2], RawItem) and got[2].data == SHORT.strip() and got[2].url == "https://wire.example/3"
+    assert (
+        isinstance(got[2], RawItem)
+        and got[2].data == SHORT.strip()
+        and got[2].url == "https://wire.example/3"
+    )
 
 
 def test_malformed_feed(tmp_path: Path) -> None:

@@ -237,6 +237,41 @@ def _highlighted(snippet: str) -> Text:
     return text
 
 
+@app.command()
+def statements(
+    db: DbOpt = None,
+    actor: Annotated[str | None, typer.Option(help="Only this speaker (actor id).")] = None,
+    since: Annotated[str | None, typer.Option(help="Said on or after (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Said on or before (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    fmt: Annotated[str, typer.Option("--format", help="table or jsonl.")] = "table",
+) -> None:
+    """Who said what: stored statements, oldest first (syndicated copies counted once)."""
+    from undertow.store import Store
+
+    with Store.open(db) as store:
+        rows = store.statements(
+            actor=actor, since=_day(since, "--since"), until=_day(until, "--until"), limit=limit
+        )
+    if fmt == "jsonl":
+        for r in rows:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+        return
+    table = Table("date", "speaker", "kind", "medium", "outlet", "what was said")
+    for r in rows:
+        content = r["content"]["text"]
+        table.add_row(
+            r["date"] or "—",
+            r["speaker"]["actor_id"] or "—",
+            r["kind"],
+            r["medium"] or "—",
+            r["outlet"] or "—",
+            Text(content if len(content) < 140 else content[:137] + "…"),
+        )
+    out.print(table)
+    out.print(f"{len(rows)} statement(s)", highlight=False)
+
+
 _INTERVAL = re.compile(r"^(\d+)\s*([smhd]?)$")
 
 

@@ -158,6 +158,42 @@ class Store:
             rec.setdefault(key, [])
         return rec
 
+    def statements(
+        self,
+        *,
+        actor: str | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        include_duplicates: bool = False,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Statements of stored documents (record-contract dicts plus ``document_id``, ``outlet``,
+        ``published`` and ``date``: the day said, else the day published), oldest first.
+        Syndicated copies are left out unless asked for."""
+        q = select(
+            documents.c.id, documents.c.outlet_id, documents.c.published, documents.c.url, documents.c.record
+        ).where(documents.c.record.is_not(None))
+        if not include_duplicates:
+            q = q.where(documents.c.duplicate_of.is_(None))
+        out: list[dict[str, Any]] = []
+        with self.engine.connect() as conn:
+            for row in conn.execute(q):
+                for st in json.loads(row.record).get("statements", []):
+                    if actor and st["speaker"]["actor_id"] != actor:
+                        continue
+                    day = (st.get("said") or {}).get("start") or (
+                        row.published.isoformat() if row.published else None
+                    )
+                    if since and (day is None or day < since.isoformat()):
+                        continue
+                    if until and (day is None or day > until.isoformat()):
+                        continue
+                    out.append(
+                        {**st, "document_id": row.id, "outlet": row.outlet_id, "url": row.url, "date": day}
+                    )
+        out.sort(key=lambda s: (s["date"] or "9999", s["document_id"], s["content"]["start"]))
+        return out[:limit] if limit else out
+
     def documents(
         self,
         *,
