@@ -8,7 +8,7 @@ EVAL   ?= ../shared/eval
 
 export HF_HUB_OFFLINE = 1
 
-.PHONY: install demo test lint bench bench-extraction bench-ingest clean
+.PHONY: install demo test lint bench bench-extraction bench-ingest bench-annotate clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "undertow needs Python >= 3.11"'
@@ -35,13 +35,18 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 
 ## benchmarks (not part of make test)
-bench: bench-extraction bench-ingest
+bench: bench-extraction bench-ingest bench-annotate
 
 bench-extraction: install
 	$(BIN)/python bench/extraction.py --eval-dir $(EVAL)
 
 bench-ingest: install
 	$(BIN)/python bench/ingest_throughput.py --eval-dir $(EVAL)
+
+bench-annotate: install
+	$(BIN)/python bench/annotate_speed.py
+	$(BIN)/undertow eval statements
+	$(BIN)/undertow eval events
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .ruff_cache
