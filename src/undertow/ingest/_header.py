@@ -15,6 +15,8 @@ from typing import Any
 
 from lxml import etree
 
+from undertow.language.dates import EN_MONTH_ABBREVIATIONS, EN_MONTHS
+
 _SKIP = {"script", "style", "noscript", "template", "head", "svg", "select", "iframe"}
 _BLOCK = {
     "p",
@@ -45,26 +47,7 @@ _BLOCK = {
     "footer",
 }
 
-_MONTHS = {
-    name: i + 1
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for name in names
-}
+_MONTHS = {**EN_MONTHS, **EN_MONTH_ABBREVIATIONS}
 _MON = (
     r"(?P<mon>january|february|march|april|may|june|july|august|september|october|november|december|"
     r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from undertow.ingest import _body, _header, textdump
 from undertow.ingest.encoding import decode_bytes
+from undertow.language.dates import EN_MONTHS, RU_MONTHS_GENITIVE, UK_MONTHS_GENITIVE
 
 __all__ = ["Extracted", "decode_bytes", "extract_html", "extract_plain_text"]
 
@@ -295,48 +296,9 @@ def _modified(objs: list[dict[str, Any]]) -> dt.date | None:
     return None
 
 
-_EN_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_RU_MONTHS = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-]
-_UK_MONTHS = [
-    "січня",
-    "лютого",
-    "березня",
-    "квітня",
-    "травня",
-    "червня",
-    "липня",
-    "серпня",
-    "вересня",
-    "жовтня",
-    "листопада",
-    "грудня",
-]
+_EN_MONTHS = list(EN_MONTHS)
+_RU_MONTHS = list(RU_MONTHS_GENITIVE)
+_UK_MONTHS = list(UK_MONTHS_GENITIVE)
 
 
 def _is_visible(d: dt.date, text: str) -> bool:

@@ -11,6 +11,8 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from undertow.language.dates import EN_MONTH_ABBREVIATIONS, EN_MONTHS, RU_MONTHS_GENITIVE, UK_MONTHS_GENITIVE
+
 # --------------------------------------------------------------------------- junk lexicon
 
 # Whole-line (or line-prefix) patterns for boilerplate. Applied only to short lines (see is_junk).
@@ -215,75 +217,7 @@ def split_byline(line: str) -> str | None:
 
 # --------------------------------------------------------------------------- dates
 
-_MONTHS = {
-    **{
-        m: i
-        for i, m in enumerate(
-            [
-                "january",
-                "february",
-                "march",
-                "april",
-                "may",
-                "june",
-                "july",
-                "august",
-                "september",
-                "october",
-                "november",
-                "december",
-            ],
-            1,
-        )
-    },
-    **{
-        m: i
-        for i, m in enumerate(
-            ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
-        )
-    },
-    "sept": 9,
-    **{
-        m: i
-        for i, m in enumerate(
-            [
-                "января",
-                "февраля",
-                "марта",
-                "апреля",
-                "мая",
-                "июня",
-                "июля",
-                "августа",
-                "сентября",
-                "октября",
-                "ноября",
-                "декабря",
-            ],
-            1,
-        )
-    },
-    **{
-        m: i
-        for i, m in enumerate(
-            [
-                "січня",
-                "лютого",
-                "березня",
-                "квітня",
-                "травня",
-                "червня",
-                "липня",
-                "серпня",
-                "вересня",
-                "жовтня",
-                "листопада",
-                "грудня",
-            ],
-            1,
-        )
-    },
-}
+_MONTHS = {**EN_MONTHS, **EN_MONTH_ABBREVIATIONS, **RU_MONTHS_GENITIVE, **UK_MONTHS_GENITIVE}
 _MON = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATE_PATTERNS = (
     re.compile(r"(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)"),

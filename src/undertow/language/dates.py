@@ -99,6 +99,12 @@ _MONTHS: dict[str, int] = {
     **_UK_MONTH_GEN, **_UK_MONTH_ABBR, **_CY_MONTH_LOC,
 }  # fmt: skip
 
+# Month names for other modules (extraction reads datelines with them): name -> month number.
+EN_MONTHS = _EN_MONTH_FULL
+EN_MONTH_ABBREVIATIONS = _EN_MONTH_ABBR
+RU_MONTHS_GENITIVE = _RU_MONTH_GEN
+UK_MONTHS_GENITIVE = _UK_MONTH_GEN
+
 _EN_WEEKDAYS = {
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
 }  # fmt: skip
