@@ -12,6 +12,7 @@ transaction per document.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -106,7 +107,8 @@ _worker_pipeline: Pipeline | None = None
 def _init_worker(options: PipelineOptions) -> None:
     global _worker_pipeline
     _limit_threads()
-    _worker_pipeline = Pipeline(options)
+    if _worker_pipeline is None or _worker_pipeline.options != options:
+        _worker_pipeline = Pipeline(options)  # a forked worker already has the parent's (see _pool)
 
 
 def _limit_threads() -> None:
@@ -258,4 +260,15 @@ def _run(
 
 
 def _pool(options: PipelineOptions, workers: int) -> ProcessPoolExecutor:
+    """Worker processes; on platforms that fork, the models are loaded once in the parent first and
+    shared copy-on-write, so a worker starts in milliseconds instead of reloading them."""
+    global _worker_pipeline
+    if mp.get_start_method(allow_none=False) == "fork" and (
+        _worker_pipeline is None or _worker_pipeline.options != options
+    ):
+        _worker_pipeline = Pipeline(options)
+        if options.annotate:
+            from undertow.language.annotate import default_annotator
+
+            default_annotator().english()  # load spaCy before forking as well
     return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options,))
