@@ -116,6 +116,7 @@ class Annotator:
         self._english: EnglishStatements | None = None
         self._slavic: dict[str, SlavicStatements] = {}
         self.outlets = outlets
+        self._en_sentences: list[tuple[int, int]] = []
 
     def english(self) -> EnglishStatements:
         if self._english is None:
@@ -166,7 +167,9 @@ class Annotator:
         if self.events and doc.language in ("en", "ru", "uk"):
             from undertow.language.events import find_events
 
-            doc.events = find_events(text, doc.language, doc.published)
+            # English sentences were already found by the statements parse: do not parse twice
+            reuse = self._en_sentences if doc.language == "en" and self._en_sentences else None
+            doc.events = find_events(text, doc.language, doc.published, sentences=reuse)
 
     # --- pieces ------------------------------------------------------------------------------
 
@@ -188,8 +191,9 @@ class Annotator:
         ]
         en = [(p.start, p.end) for p in paras if (p.language or doc.language) == "en"]
         out: list[RawStatement] = []
+        self._en_sentences = []
         if en:
-            out.extend(self.english().extract(text, en))
+            out.extend(self.english().extract(text, en, self._en_sentences))
         for lang in ("ru", "uk"):
             spans = [(p.start, p.end) for p in paras if (p.language or doc.language) == lang]
             if spans:

@@ -166,8 +166,14 @@ class EnglishStatements:
         self.not_speakers = set(en.not_speakers)
         self.nlp = nlp
 
-    def extract(self, text: str, paragraphs: list[tuple[int, int]] | None = None) -> list[RawStatement]:
-        """Statements in ``text``; sentences never cross paragraph breaks (headings stay apart)."""
+    def extract(
+        self,
+        text: str,
+        paragraphs: list[tuple[int, int]] | None = None,
+        sentences_out: list[tuple[int, int]] | None = None,
+    ) -> list[RawStatement]:
+        """Statements in ``text``; sentences never cross paragraph breaks (headings stay apart).
+        The sentence spans found on the way are appended to ``sentences_out`` when given."""
         from undertow.language.langid import paragraph_spans
 
         spans = paragraphs if paragraphs is not None else paragraph_spans(text)
@@ -184,6 +190,8 @@ class EnglishStatements:
                 st.paragraph = n
             out.extend(found)
         out.extend(self._orphan_quotes(sentences, text, quotes, out))
+        if sentences_out is not None:
+            sentences_out.extend(sentences)
         out.sort(key=lambda s: (s.content[0], s.content[1]))
         return _dedupe(out)
 
