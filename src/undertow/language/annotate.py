@@ -116,7 +116,7 @@ class Annotator:
         self._english: EnglishStatements | None = None
         self._slavic: dict[str, SlavicStatements] = {}
         self.outlets = outlets
-        self._en_sentences: list[tuple[int, int]] = []
+        self._en_sentences: list[tuple[int, Any]] = []
 
     def english(self) -> EnglishStatements:
         if self._english is None:
@@ -167,9 +167,9 @@ class Annotator:
         if self.events and doc.language in ("en", "ru", "uk"):
             from undertow.language.events import find_events
 
-            # English sentences were already found by the statements parse: do not parse twice
+            # English sentences were already parsed for the statements: do not parse again
             reuse = self._en_sentences if doc.language == "en" and self._en_sentences else None
-            doc.events = find_events(text, doc.language, doc.published, sentences=reuse)
+            doc.events = find_events(text, doc.language, doc.published, parsed=reuse)
 
     # --- pieces ------------------------------------------------------------------------------
 

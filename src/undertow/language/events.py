@@ -1284,16 +1284,25 @@ def find_events(
     published: dt.date | None = None,
     sentences: list[tuple[int, int]] | None = None,
     min_confidence: float = 0.5,
+    parsed: list[tuple[int, Any]] | None = None,
 ) -> list[Event]:
     """One :class:`Event` per sentence with an event (confidence >= ``min_confidence``), evidence the
-    sentence; a meeting reported over several sentences is merged into one CONSULT."""
+    sentence; a meeting reported over several sentences is merged into one CONSULT.
+
+    ``parsed`` lets an English caller hand over sentences it has already parsed with spaCy, as
+    ``(start of the sentence in doc_text, spaCy sentence span)``, so the text is not parsed again."""
     lang = (lang or "en").split("-")[0].casefold()
     if lang not in LANGS:
         return []
-    spans = sentences if sentences is not None else _sentences(doc_text, lang)
+    if parsed is not None and lang == "en":
+        spans = [(a, a + (s.end_char - s.start_char)) for a, s in parsed]
+        guesses: Iterable[EventGuess | None] = [_classify_en_span(s, s.start_char) for _, s in parsed]
+    else:
+        spans = sentences if sentences is not None else _sentences(doc_text, lang)
+        guesses = _classify_spans(doc_text, spans, lang)
     hits = _actor_hits(doc_text)
     events: list[tuple[Event, bool]] = []
-    for (a, b), g in zip(spans, _classify_spans(doc_text, spans, lang), strict=True):
+    for (a, b), g in zip(spans, guesses, strict=True):
         if g is None:
             continue
         support = g.confidence < min_confidence

@@ -170,10 +170,11 @@ class EnglishStatements:
         self,
         text: str,
         paragraphs: list[tuple[int, int]] | None = None,
-        sentences_out: list[tuple[int, int]] | None = None,
+        sentences_out: list[tuple[int, Any]] | None = None,
     ) -> list[RawStatement]:
         """Statements in ``text``; sentences never cross paragraph breaks (headings stay apart).
-        The sentence spans found on the way are appended to ``sentences_out`` when given."""
+        The parsed sentences are appended to ``sentences_out`` when given, as ``(start in text,
+        spaCy sentence span)``, so that later stages need not parse again."""
         from undertow.language.langid import paragraph_spans
 
         spans = paragraphs if paragraphs is not None else paragraph_spans(text)
@@ -185,13 +186,13 @@ class EnglishStatements:
             found: list[RawStatement] = []
             for sent in doc.sents:
                 sentences.append((p0 + sent.start_char, p0 + sent.end_char))
+                if sentences_out is not None:
+                    sentences_out.append((p0 + sent.start_char, sent))
                 found.extend(self._sentence(sent, text, quotes, p0))
             for st in found:
                 st.paragraph = n
             out.extend(found)
         out.extend(self._orphan_quotes(sentences, text, quotes, out))
-        if sentences_out is not None:
-            sentences_out.extend(sentences)
         out.sort(key=lambda s: (s.content[0], s.content[1]))
         return _dedupe(out)
 
