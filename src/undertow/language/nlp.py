@@ -48,3 +48,18 @@ def english() -> Any:
     nlp = spacy.load(EN_MODEL)
     nlp.add_pipe("undertow_quote_guard", before="parser")
     return nlp
+
+
+@lru_cache(maxsize=2)
+def morph(lang: str) -> Any:
+    """pymorphy3's analyser for ``ru`` or ``uk`` (dictionaries ship in their PyPI packages)."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang=lang)
+
+
+@lru_cache(maxsize=200_000)
+def parses(lang: str, word: str) -> tuple[Any, ...]:
+    """pymorphy3 analyses of a lower-cased word, cached: news repeats its words, and a parse costs
+    tens of microseconds."""
+    return tuple(morph(lang).parse(word))

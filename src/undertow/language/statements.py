@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from undertow.knowledge.loader import data_path, load_yaml_model
+from undertow.language.nlp import parses
 
 MODEL_NAME = "undertow.statements"
 MODEL_VERSION = "0.1"
@@ -599,13 +600,6 @@ _QUOTE_FIRST = re.compile(
 )
 
 
-@lru_cache(maxsize=2)
-def _morph(lang: str) -> Any:
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer(lang=lang)
-
-
 class SlavicStatements:
     """Rule-based attribution for Russian and Ukrainian sentences, over pymorphy3 lemmas:
     ``X заявил, что Y``; ``«Y», — сказал X`` and dialogue dashes ``— Y, — заявил X.``;
@@ -614,7 +608,6 @@ class SlavicStatements:
     def __init__(self, lexicon: SpeechLexicon, lang: str) -> None:
         lx = lexicon.ru if lang == "ru" else lexicon.uk
         self.lang = lang
-        self.morph = _morph(lang)
         self.verbs = set(lx.verbs)
         self.pronouns = set(lx.pronouns)
         self.that = re.compile(rf"(?:,|:)?\s*(?:{'|'.join(re.escape(t) for t in lx.that)})\s+", re.IGNORECASE)
@@ -635,7 +628,7 @@ class SlavicStatements:
         if len(low) < 4:
             return False
         return any(
-            p.normal_form in self.verbs and p.tag.POS in ("VERB", "INFN") for p in self.morph.parse(low)[:2]
+            p.normal_form in self.verbs and p.tag.POS in ("VERB", "INFN") for p in parses(self.lang, low)[:2]
         )
 
     def extract(self, text: str, sentences: list[tuple[int, int]]) -> list[RawStatement]:
@@ -737,7 +730,7 @@ class SlavicStatements:
         caps = [w for w in words if _CAP.match(w.group())]
         if not caps:
             return None
-        while len(words) > 1 and self.morph.parse(words[-1].group().lower())[0].tag.POS in (
+        while len(words) > 1 and parses(self.lang, words[-1].group().lower())[0].tag.POS in (
             "ADVB",
             "PRCL",
             "CONJ",
@@ -764,7 +757,7 @@ class SlavicStatements:
                 start = a if start is None else start
                 end = b
                 continue
-            is_nominal = self.morph.parse(w.lower())[0].tag.POS in ("NOUN", "ADJF", "PRTF", None)
+            is_nominal = parses(self.lang, w.lower())[0].tag.POS in ("NOUN", "ADJF", "PRTF", None)
             if not is_nominal:
                 if start is not None:
                     break
@@ -782,7 +775,7 @@ class SlavicStatements:
         a, b = st.speaker
         words = list(_WORD.finditer(text, a, b))
         for i, w in enumerate(words):
-            tags = str(self.morph.parse(w.group().lower())[0].tag)
+            tags = str(parses(self.lang, w.group().lower())[0].tag)
             if _CAP.match(w.group()) and ("Name" in tags or "Surn" in tags):
                 st.speaker_name = (
                     (w.start(), words[-1].end()) if all(_CAP.match(x.group()) for x in words[i:]) else None
