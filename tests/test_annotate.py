@@ -186,3 +186,8 @@ def test_seed_events_through_the_annotate_stage(shared) -> None:
     assert found("THREATEN", actor="RUS", key="legitimate")
     assert found("REJECT", actor="sergei-lavrov", key="ceasefire")
     assert found("DEMAND", actor="sergei-lavrov", target="UKR", key="neutral")
+
+
+def test_russian_anaphoric_report_is_not_a_statement() -> None:
+    doc = annotate("Об этом Лавров заявил в интервью RT.")
+    assert [s for s in doc.statements if s.speaker_actor_id == "sergei-lavrov"] == []

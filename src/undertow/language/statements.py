@@ -710,6 +710,10 @@ class SlavicStatements:
         if c1 - c0 < 3:
             return None
         kind, span = _kind(text, (c0, c1), quotes)
+        # without "что"/":" or a quote, a short remainder is an adjunct, not what was said:
+        # "Об этом Лавров заявил в интервью RT."
+        if not tm and kind == "indirect" and len(_WORD.findall(text[c0:c1])) < 4:
+            return None
         return RawStatement(sp, (v0, v1), span, kind, (s0, s1), 0.8, self._pron(text, sp))
 
     def _speaker_before(self, text: str, s0: int, v0: int) -> tuple[int, int] | None:
