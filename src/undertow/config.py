@@ -6,7 +6,7 @@ Only what the current stages need lives here; each setting names its environment
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DB = "undertow.db"
@@ -37,7 +37,6 @@ def db_url(db: str | None = None) -> str:
 @dataclass(frozen=True)
 class Settings:
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
-    workers: int = field(default_factory=lambda: int(os.environ.get("UNDERTOW_WORKERS", "1")))
 
     @classmethod
     def from_env(cls) -> Settings:

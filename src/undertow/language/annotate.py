@@ -107,7 +107,7 @@ class Annotator:
 
     name = "undertow.annotate"
 
-    def __init__(self, actors: ActorRegistry | None = None, outlets: Any = None, events: bool = True) -> None:
+    def __init__(self, actors: ActorRegistry | None = None, events: bool = True) -> None:
         self.events = events
         self.actors = actors or default_actors()
         self.matcher = self.actors.matcher()
@@ -115,7 +115,6 @@ class Annotator:
         self.lexicon = load_lexicon()
         self._english: EnglishStatements | None = None
         self._slavic: dict[str, SlavicStatements] = {}
-        self.outlets = outlets
         self._en_sentences: list[tuple[int, Any]] = []
 
     def english(self) -> EnglishStatements:
