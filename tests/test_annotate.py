@@ -191,3 +191,8 @@ def test_seed_events_through_the_annotate_stage(shared) -> None:
 def test_russian_anaphoric_report_is_not_a_statement() -> None:
     doc = annotate("Об этом Лавров заявил в интервью RT.")
     assert [s for s in doc.statements if s.speaker_actor_id == "sergei-lavrov"] == []
+
+
+def test_anaphoric_lead_is_not_a_speaker() -> None:
+    doc = annotate("Об этом сообщил журналистам пресс-секретарь главы государства Дмитрий Песков.")
+    assert doc.statements == []

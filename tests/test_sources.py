@@ -133,3 +133,11 @@ def test_input_errors_survive_pickling() -> None:
 
     err = pickle.loads(pickle.dumps(InputError("a.html", "binary content")))
     assert (err.source, err.reason, str(err)) == ("a.html", "binary content", "a.html: binary content")
+
+
+def test_readmes_in_folders_are_skipped_but_named_markdown_is_read(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# About this folder")
+    (tmp_path / "a.html").write_text("<html><p>x</p></html>")
+    assert [Path(i.source).name for i in items(str(tmp_path))] == ["a.html"]
+    (item,) = items(str(tmp_path / "README.md"))
+    assert isinstance(item, RawItem) and item.kind == "text"

@@ -20,7 +20,8 @@ from undertow.errors import InputError
 from undertow.ingest.feeds import FeedEntry, looks_like_feed, parse_feed
 
 HTML_EXT = {".html", ".htm", ".xhtml"}
-TEXT_EXT = {".txt", ".text", ".md"}
+TEXT_EXT = {".txt", ".text"}
+DOC_EXT = {".md", ".markdown"}  # read as text when named explicitly, skipped inside folders (READMEs)
 JSONL_EXT = {".jsonl", ".ndjson"}
 FEED_EXT = {".xml", ".rss", ".atom", ".rdf"}
 KNOWN_EXT = HTML_EXT | TEXT_EXT | JSONL_EXT | FEED_EXT
@@ -102,7 +103,7 @@ class Sources:
             yield from self._jsonl(data, source)
         elif ext in FEED_EXT or (ext not in HTML_EXT | TEXT_EXT and looks_like_feed(data)):
             yield from self._feed(data, source, None)
-        elif ext in TEXT_EXT:
+        elif ext in TEXT_EXT | DOC_EXT:
             yield RawItem(source=source, kind="text", data=data)
         else:
             yield RawItem(source=source, kind="html", data=data)

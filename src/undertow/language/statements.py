@@ -595,6 +595,12 @@ def _dedupe(items: list[RawStatement]) -> list[RawStatement]:
 
 _WORD = re.compile(r"[\w'’ʼ-]+")
 _CAP = re.compile(r"[A-ZА-ЯЁІЇЄҐ]")
+_ANAPHORIC = {
+    "об", "этом", "о", "том", "про", "це", "як", "как", "так", "также", "тоже", "при", "також", "теж",
+    "у", "в", "во", "вівторок", "понеділок", "середу", "четвер", "п'ятницю", "суботу", "неділю",
+    "понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье", "сегодня",
+    "вчера", "сьогодні", "вчора", "ранее", "раніше", "позже", "пізніше", "затем", "потім",
+}  # fmt: skip
 _QUOTE_FIRST = re.compile(
     r"^\s*(?:[—–-]\s*)?(?P<q>«[^»]{3,}»|„[^“]{3,}“|\"[^\"]{3,}\"|“[^”]{3,}”|[^—–«»\"]{6,}?)\s*[,!?…]?\s*[—–]\s*"
 )
@@ -727,6 +733,8 @@ class SlavicStatements:
         words = list(_WORD.finditer(seg))
         if not words or len(words) > 8:
             return None
+        if all(w.group().lower() in _ANAPHORIC for w in words):
+            return None  # "Об этом сообщил X", "Про це заявив X": the speaker follows the verb
         prons = [w for w in words if w.group().lower() in self.pronouns]
         if prons:
             w = prons[-1]
