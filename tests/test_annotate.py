@@ -196,3 +196,8 @@ def test_russian_anaphoric_report_is_not_a_statement() -> None:
 def test_anaphoric_lead_is_not_a_speaker() -> None:
     doc = annotate("Об этом сообщил журналистам пресс-секретарь главы государства Дмитрий Песков.")
     assert doc.statements == []
+
+
+def test_reporting_verb_inside_a_quote_is_part_of_the_quote() -> None:
+    doc = annotate("“The President wants it to end this year,” Karoline Leavitt told reporters.")
+    assert said(doc) == [("karoline-leavitt", "direct", "The President wants it to end this year")]

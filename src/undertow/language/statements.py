@@ -202,6 +202,8 @@ class EnglishStatements:
         found: list[RawStatement] = []
         sspan = (p0 + sent.start_char, p0 + sent.end_char)
         for tok in sent:
+            if _inside_quote(p0 + tok.idx, quotes):
+                continue  # a reporting verb inside someone's quoted words is part of that quote
             lemma = tok.lemma_.lower()
             if (
                 tok.pos_ in ("VERB", "AUX")
@@ -567,6 +569,10 @@ def _kind(text: str, span: tuple[int, int], quotes: list[tuple[int, int]]) -> tu
     return "mixed", span
 
 
+def _inside_quote(pos: int, quotes: list[tuple[int, int]]) -> bool:
+    return any(q0 <= pos < q1 for q0, q1 in quotes)
+
+
 def _inside_any(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(s[0] <= span[0] and span[1] <= s[1] for s in spans)
 
@@ -664,7 +670,7 @@ class SlavicStatements:
                     return self._name(text, st)
         words = [(s0 + w.start(), s0 + w.end()) for w in _WORD.finditer(sent)]
         for i, (v0, v1) in enumerate(words):
-            if self._is_verb(text[v0:v1]):
+            if not _inside_quote(v0, quotes) and self._is_verb(text[v0:v1]):
                 st = self._around_verb(text, s0, s1, v0, v1, words[i + 1 :], quotes)
                 if st:
                     return self._name(text, st)
