@@ -150,6 +150,8 @@ _PRINCIPAL_HEADS = {
     "spokesman", "spokeswoman", "spokesperson", "office", "aide", "representative", "statement",
     "report", "service", "communique", "communiqué", "spokespeople", "press",
 }  # fmt: skip
+# "Analysts at Capital Economics", "economists from the Kyiv School of Economics": the institution speaks
+_EXPERT_HEADS = {"analyst", "economist", "expert", "researcher", "strategist", "scientist", "specialist"}
 _APPOS_NAME = re.compile(r",\s*((?:[A-Z][\w'’-]+\s+){1,3}[A-Z][\w'’-]+)(?=,)")
 _PARTICIPLE_TAIL = re.compile(r",?\s+\w+ing\b(?=\s+(?:at|that|a|an|the|to|it|what)\b)")
 
@@ -288,7 +290,7 @@ class EnglishStatements:
         if "xcomp" in by_dep and lemma not in ("say", "tell"):
             x = by_dep["xcomp"][0]
             if x.pos_ in ("VERB", "AUX"):
-                return _subtree_span(x, skip_marks=True)
+                return _subtree_span(x, skip_marks=True, skip_to=True)  # plans to veto -> "veto ..."
         if "dobj" in by_dep and "xcomp" in by_dep and by_dep["xcomp"][0].i > by_dep["dobj"][0].i:
             return _subtree_span(by_dep["xcomp"][0], skip_marks=True, skip_to=True)  # told them to stay calm
         if "dobj" in by_dep and lemma not in self.cognition:
@@ -361,6 +363,8 @@ class EnglishStatements:
             return low in self.pronouns
         if tok.pos_ == "PROPN" or tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE"):
             return True
+        if any(c.dep_ == "appos" and (c.pos_ == "PROPN" or c.ent_type_ == "PERSON") for c in tok.children):
+            return True  # "The opposition candidate, Vasile Munteanu, ..."
         return low in self.speaker_nouns or tok.lemma_.lower() in self.speaker_nouns
 
     def _speaker_span(self, head: Any, text: str, p0: int) -> tuple[tuple[int, int], bool]:
@@ -394,11 +398,13 @@ class EnglishStatements:
             own = [e for e in persons if e.start <= head.i < e.end]
             e = (own or persons)[-1]
             st.speaker_name = (p0 + e.start_char, p0 + e.end_char)
-        if head.lemma_.lower() in _PRINCIPAL_HEADS:
+        lemma = head.lemma_.lower()
+        if lemma in _PRINCIPAL_HEADS or lemma in _EXPERT_HEADS:
+            preps = ("for", "from", "of", "by") if lemma in _PRINCIPAL_HEADS else ("at", "from", "with")
             for c in head.children:
-                if c.dep_ == "poss":
+                if c.dep_ == "poss" and lemma in _PRINCIPAL_HEADS:
                     st.principal = (p0 + c.idx, p0 + c.idx + len(c))
-                elif c.dep_ == "prep" and c.lower_ in ("for", "from", "of", "by"):
+                elif c.dep_ == "prep" and c.lower_ in preps:
                     obj = [g for g in c.children if g.dep_ == "pobj"]
                     if obj:
                         st.principal = (p0 + obj[0].left_edge.idx, p0 + _subtree_end(obj[0]))
