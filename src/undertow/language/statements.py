@@ -271,6 +271,9 @@ class EnglishStatements:
                     for k in kids
                     if k.dep_ in ("conj", "advcl") and k.i > c.i and k.pos_ in ("VERB", "AUX")
                 ]
+                # "said Russia does not want peace and called for a tribunal": the parser hangs the
+                # second reporting verb on the reported clause; it starts a statement of its own
+                cuts += [k.idx for k in c.children if k.dep_ == "conj" and self._reporting(k)]
                 end = max(end, min([*cuts, sent_end]))
             return start, end
         if lemma in self.clausal:
@@ -341,6 +344,14 @@ class EnglishStatements:
                 break
             if (
                 tok.dep_ == "conj"
+                and parent.dep_ == "ccomp"
+                and self._reporting(tok)
+                and self._reporting(parent.head)
+            ):
+                tok = parent.head  # see _verb_content: a reporting verb coordinated inside the clause
+                continue
+            if (
+                tok.dep_ == "conj"
                 or tok.dep_ == "xcomp"
                 or (
                     tok.dep_ == "advcl"
@@ -354,6 +365,10 @@ class EnglishStatements:
             else:
                 break
         return []
+
+    def _reporting(self, tok: Any) -> bool:
+        lemma = tok.lemma_.lower()
+        return tok.pos_ in ("VERB", "AUX") and (lemma in self.speech or lemma in self.frame)
 
     def _is_speaker(self, tok: Any) -> bool:
         low = tok.lower_
