@@ -336,3 +336,16 @@ def test_properties_on_date_like_text(text: str, pub: date | None) -> None:
     _check(text, mentions)
     if pub is None:
         assert all(m.kind in {"absolute", "range", "list", "month", "year"} for m in mentions)
+
+
+def test_weekday_of_a_past_reporting_verb_after_a_future_quote() -> None:
+    from datetime import date
+
+    from undertow.language.dates import find_dates
+
+    (m,) = find_dates(
+        "“There will be no agreement behind our back,” the minister said on Sunday.", date(2026, 1, 20)
+    )
+    assert m.range.start == date(2026, 1, 18)
+    (m,) = find_dates("The talks will resume on Thursday.", date(2026, 2, 4))
+    assert m.range.start == date(2026, 2, 5)

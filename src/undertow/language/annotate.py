@@ -56,6 +56,8 @@ _KIND_RANK = {"person": 0, "collective": 1, "organisation": 2, "outlet": 3, "sta
 _MEDIUM_CUE = re.compile(
     r"\b(?:interview(?:ed)?|told|speaking (?:to|with|on)|said (?:on|to)|wrote (?:on|in|for)|posted on|"
     r"broadcast|aired|appearance on|op-ed|column|article (?:for|in)|comments to|remarks to|press conference|"
+    r"news conference|briefing|address|speech|брифинг\w*|брифінг\w*|выступлени\w*|виступ\w*|обращени\w*|"
+    r"звернен\w*|пресс-конференци\w*|пресконференці\w*|"
     r"интервью|заявил (?:в эфире|телеканалу|агентству)|в эфире|в интерв'ю|в ефірі|телеканалу|агентству)\b",
     re.IGNORECASE,
 )

@@ -517,8 +517,20 @@ _FUTURE_CUE = re.compile(
 )
 
 
+_PAST_REPORT = re.compile(
+    r"\b(?:said|told\s+\w+(?:\s+\w+)?|announced|stated|added|wrote|reported|claimed|warned|confirmed|"
+    r"noted|declared|insisted|argued|met|held|signed|заявил\w*|сказал\w*|сообщил\w*|заявив|заявила|"
+    r"сказав|сказала|повідомив|повідомила)\s*(?:on|в|во|у)?\s*$",
+    re.IGNORECASE,
+)
+
+
 def _future_context(text: str, start: int) -> bool:
+    """Whether a future-tense cue comes earlier in the sentence ("talks will resume on Monday") —
+    unless the weekday is the date of a past reporting verb ("“We will win,” he said on Sunday")."""
     before = text[max(0, start - 100) : start]
+    if _PAST_REPORT.search(before):
+        return False
     cut = max(before.rfind("."), before.rfind("!"), before.rfind("?"), before.rfind("\n"))
     return _FUTURE_CUE.search(before, cut + 1) is not None
 
