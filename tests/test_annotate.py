@@ -201,3 +201,14 @@ def test_anaphoric_lead_is_not_a_speaker() -> None:
 def test_reporting_verb_inside_a_quote_is_part_of_the_quote() -> None:
     doc = annotate("“The President wants it to end this year,” Karoline Leavitt told reporters.")
     assert said(doc) == [("karoline-leavitt", "direct", "The President wants it to end this year")]
+
+
+def test_surname_alone_takes_the_full_name_given_earlier() -> None:
+    doc = annotate(
+        "Kevin Matuszewski, an analyst at a bank, covers the sector. Matuszewski said sales were light in the quarter."
+    )
+    assert ("kevin-matuszewski", "indirect", "sales were light in the quarter") in said(doc)
+
+
+def test_capitalised_adverb_is_not_a_speaker() -> None:
+    assert annotate("Поэтому я предлагаю вам отличный рецепт рыбы в кляре.").statements == []

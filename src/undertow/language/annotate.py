@@ -265,6 +265,10 @@ class Annotator:
             found = self.actors.lookup(form)
             if found:
                 return self._registered(found)
+        full = _full_name(text, bare, s0)
+        if full is not None:  # "Matuszewski said" after "Kevin Matuszewski, an analyst, ..."
+            named = self.actors.lookup(full)
+            return self._registered(named) if named else _provisional(full)
         return _provisional(bare)
 
     def _rank(self, actor_id: str) -> int:
@@ -413,6 +417,20 @@ _TITLES = {
     "chairwoman", "director", "commander", "rep.", "sen.", "gov.", "lawyer", "analyst", "economist",
     "mp", "mep", "ceo", "coach", "captain", "king", "queen", "prince", "pope", "bishop",
 }  # fmt: skip
+
+
+def _full_name(text: str, surname: str, before: int) -> str | None:
+    """The full name an earlier sentence gave a surname now used alone ("Kevin Matuszewski")."""
+    if not re.fullmatch(r"[A-ZА-ЯЁІЇЄҐ][\w'’-]+", surname):
+        return None
+    pattern = rf"\b([A-ZА-ЯЁІЇЄҐ][\w'’-]+(?:\s+[A-ZА-ЯЁІЇЄҐ]\.)?)\s+{re.escape(surname)}\b"
+    found = list(re.finditer(pattern, text[:before]))
+    if not found:
+        return None
+    first = found[-1].group(1)
+    if first.lower() in _TITLES or first.lower() in {"the", "a", "mr", "ms", "mrs", "dr"}:
+        return None
+    return f"{first} {surname}"
 
 
 def _provisional(surface: str, organisation: bool = False) -> _Speaker | None:

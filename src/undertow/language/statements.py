@@ -622,6 +622,7 @@ def _dedupe(items: list[RawStatement]) -> list[RawStatement]:
 
 _WORD = re.compile(r"[\w'’ʼ-]+")
 _CAP = re.compile(r"[A-ZА-ЯЁІЇЄҐ]")
+_NOT_SUBJECT_POS = {"ADVB", "CONJ", "PRCL", "PREP", "PRED", "INTJ", "COMP"}
 _ANAPHORIC = {
     "об", "этом", "о", "том", "про", "це", "як", "как", "так", "также", "тоже", "при", "також", "теж",
     "у", "в", "во", "вівторок", "понеділок", "середу", "четвер", "п'ятницю", "суботу", "неділю",
@@ -766,9 +767,14 @@ class SlavicStatements:
         if prons:
             w = prons[-1]
             return seg_start + w.start(), seg_start + w.end()
-        caps = [w for w in words if _CAP.match(w.group())]
+        caps = [
+            w
+            for w in words
+            if _CAP.match(w.group())
+            and parses(self.lang, w.group().lower())[0].tag.POS not in _NOT_SUBJECT_POS
+        ]
         if not caps:
-            return None
+            return None  # "Поэтому я предлагаю ...": a capitalised adverb is no speaker
         while len(words) > 1 and parses(self.lang, words[-1].group().lower())[0].tag.POS in (
             "ADVB",
             "PRCL",
