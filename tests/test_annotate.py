@@ -205,7 +205,8 @@ def test_reporting_verb_inside_a_quote_is_part_of_the_quote() -> None:
 
 def test_surname_alone_takes_the_full_name_given_earlier() -> None:
     doc = annotate(
-        "Kevin Matuszewski, an analyst at a bank, covers the sector. Matuszewski said sales were light in the quarter."
+        "Kevin Matuszewski, an analyst at a bank, covers the sector. "
+        "Matuszewski said sales were light in the quarter."
     )
     assert ("kevin-matuszewski", "indirect", "sales were light in the quarter") in said(doc)
 
