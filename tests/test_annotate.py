@@ -213,3 +213,10 @@ def test_surname_alone_takes_the_full_name_given_earlier() -> None:
 
 def test_capitalised_adverb_is_not_a_speaker() -> None:
     assert annotate("Поэтому я предлагаю вам отличный рецепт рыбы в кляре.").statements == []
+
+
+def test_writer_addressing_the_reader_is_not_a_source() -> None:
+    doc = annotate(
+        "If you want to impress a client, we offer catering. Erdogan has offered to host a summit in Istanbul."
+    )
+    assert said(doc) == [("recep-tayyip-erdogan", "indirect", "host a summit in Istanbul")]

@@ -278,6 +278,8 @@ class EnglishStatements:
             return start, end
         if lemma in self.clausal:
             return None
+        if lemma in _XCOMP_ONLY and "xcomp" not in by_dep:
+            return None  # "offered to host talks" reports an offer; "offers catering options" does not
         if lemma in self.frame or "oprd" in by_dep:
             objs = by_dep.get("dobj", [])
             if objs:
@@ -622,6 +624,7 @@ def _dedupe(items: list[RawStatement]) -> list[RawStatement]:
 
 _WORD = re.compile(r"[\w'’ʼ-]+")
 _CAP = re.compile(r"[A-ZА-ЯЁІЇЄҐ]")
+_XCOMP_ONLY = {"offer", "want", "plan", "intend", "seek", "wish"}
 _NOT_SUBJECT_POS = {"ADVB", "CONJ", "PRCL", "PREP", "PRED", "INTJ", "COMP"}
 _ANAPHORIC = {
     "об", "этом", "о", "том", "про", "це", "як", "как", "так", "также", "тоже", "при", "також", "теж",
