@@ -217,6 +217,7 @@ def test_capitalised_adverb_is_not_a_speaker() -> None:
 
 def test_writer_addressing_the_reader_is_not_a_source() -> None:
     doc = annotate(
-        "If you want to impress a client, we offer catering. Erdogan has offered to host a summit in Istanbul."
+        "If you want to impress a client, we offer catering. "
+        "Erdogan has offered to host a summit in Istanbul."
     )
     assert said(doc) == [("recep-tayyip-erdogan", "indirect", "host a summit in Istanbul")]
