@@ -409,7 +409,10 @@ def transliterate(name: str) -> str:
     return low.translate(_TRANSLIT)
 
 
-_DETERMINERS = re.compile(r"^(?:the|a|an|some|several|many|other|one|two|three)\s+", re.IGNORECASE)
+_DETERMINERS = re.compile(  # leading determiners and sentence connectives ("But Keatley said")
+    r"^(?:(?:but|and|so|yet|still|however|meanwhile|the|a|an|some|several|many|other|one|two|three),?\s+)+",
+    re.IGNORECASE,
+)
 _TITLES = {
     "mayor", "president", "minister", "prime", "foreign", "defence", "defense", "senator", "governor",
     "general", "gen.", "col.", "lt.", "dr.", "mr.", "mrs.", "ms.", "prof.", "professor", "judge", "chief",
