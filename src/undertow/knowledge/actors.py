@@ -34,14 +34,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from undertow.errors import DataFileError
-from undertow.knowledge.loader import data_path, load_yaml_model
+from undertow.knowledge.loader import CountryCode, Slug, data_path, load_yaml_model
 from undertow.records import Actor as ActorRecord
 from undertow.records import Span
 
 Kind = Literal["person", "organisation", "state", "collective", "outlet"]
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_COUNTRY = re.compile(r"^(?:[A-Z]{3}|INT)$")
 _ORG = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*$")
 _WORD = re.compile(r"\w+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -68,7 +66,7 @@ class Role(BaseModel):
 
     title: str = Field(min_length=1)
     org: str | None = None
-    country: str | None = None  # jurisdiction of the office; default: the org code's prefix
+    country: CountryCode = None  # jurisdiction of the office; default: the org code's prefix
     start: dt.date | None = None
     end: dt.date | None = None
     descriptions: list[str] = Field(default_factory=list)
@@ -85,13 +83,6 @@ class Role(BaseModel):
     def _org(cls, v: str | None) -> str | None:
         if v is not None and not _ORG.match(v):
             raise ValueError(f"org {v!r} must be an upper-case code like RUS-MFA")
-        return v
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, v: str | None) -> str | None:
-        if v is not None and not _COUNTRY.match(v):
-            raise ValueError(f"country {v!r} must be ISO 3166-1 alpha-3 or INT")
         return v
 
     @field_validator("descriptions")
@@ -128,26 +119,12 @@ class Role(BaseModel):
 class ActorEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str
+    id: Slug
     name: str = Field(min_length=1)
     kind: Kind
-    country: str | None = None
+    country: CountryCode = None
     aliases: list[str] = Field(default_factory=list)
     roles: list[Role] = Field(default_factory=list)
-
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, v: str) -> str:
-        if not _SLUG.match(v):
-            raise ValueError(f"id {v!r} must be a lower-case slug")
-        return v
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, v: str | None) -> str | None:
-        if v is not None and not _COUNTRY.match(v):
-            raise ValueError(f"country {v!r} must be ISO 3166-1 alpha-3 or INT")
-        return v
 
     @field_validator("aliases")
     @classmethod

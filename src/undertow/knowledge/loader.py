@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from undertow.errors import DataFileError
 
 M = TypeVar("M", bound=BaseModel)
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_COUNTRY = re.compile(r"^(?:[A-Z]{3}|INT)$")
+
+
+def _check_slug(v: str) -> str:
+    if not _SLUG.match(v):
+        raise ValueError(f"id {v!r} must be a lower-case slug")
+    return v
+
+
+def _check_country(v: str | None) -> str | None:
+    if v is not None and not _COUNTRY.match(v):
+        raise ValueError(f"country {v!r} must be ISO 3166-1 alpha-3 or INT")
+    return v
+
+
+#: Field types shared by the knowledge files: a lower-case slug id, an ISO alpha-3 country (or INT).
+Slug = Annotated[str, AfterValidator(_check_slug)]
+CountryCode = Annotated[str | None, AfterValidator(_check_country)]
 
 
 def data_path(name: str) -> Path:

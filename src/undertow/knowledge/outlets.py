@@ -14,31 +14,22 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from undertow.knowledge.loader import data_path, load_yaml_model
+from undertow.knowledge.loader import CountryCode, Slug, data_path, load_yaml_model
 from undertow.records import Outlet
-
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 class OutletEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str
+    id: Slug
     name: str
     domains: list[str] = Field(min_length=1)
-    country: str | None = None
+    country: CountryCode = None
     languages: list[str] = Field(default_factory=list)
     kind: Literal["media", "agency", "official", "think-tank", "international"] = "media"
     state_affiliated: bool = False
     ownership: str | None = None
     group: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, v: str) -> str:
-        if not _SLUG.match(v):
-            raise ValueError(f"id {v!r} must be a lower-case slug")
-        return v
 
     @field_validator("domains")
     @classmethod
