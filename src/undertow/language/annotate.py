@@ -33,7 +33,7 @@ from undertow.language.statements import (
     SlavicStatements,
     load_lexicon,
 )
-from undertow.records import Actor, DateRange, Document, Span, Statement
+from undertow.records import Actor, DateRange, Document, Paragraph, Span, Statement
 
 _PRONOUN_PERSON = {
     "he",
@@ -186,10 +186,7 @@ class Annotator:
 
     def _statements(self, doc: Document) -> list[RawStatement]:
         text = doc.text
-        paras = doc.paragraphs or [
-            type("P", (), {"start": a, "end": b, "language": doc.language})()
-            for a, b in paragraph_spans(text)
-        ]
+        paras = doc.paragraphs or [Paragraph(a, b, doc.language) for a, b in paragraph_spans(text)]
         en = [(p.start, p.end) for p in paras if (p.language or doc.language) == "en"]
         out: list[RawStatement] = []
         self._en_sentences = []

@@ -27,7 +27,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from undertow.knowledge.actors import default_registry as default_actors
 from undertow.knowledge.loader import data_path, load_yaml_model
+from undertow.language.dates import find_dates
 from undertow.records import DateRange, Event, Span
 
 __all__ = [
@@ -307,27 +309,6 @@ def _slavic_lemmatizer(lang: str) -> Any:
         return str(morph.parse(w.casefold())[0].normal_form).replace("ё", "е")
 
     return lemma
-
-
-@lru_cache(maxsize=1)
-def _registry() -> Any | None:
-    """The actor registry when the knowledge module is present (``None`` otherwise)."""
-    try:
-        from undertow.knowledge.actors import default_registry
-    except ImportError:  # pragma: no cover - module absent
-        return None
-    try:
-        return default_registry()
-    except Exception:  # pragma: no cover - registry file broken: events still work
-        return None
-
-
-def _find_dates_fn() -> Any | None:
-    try:
-        from undertow.language.dates import find_dates
-    except ImportError:  # pragma: no cover - module absent
-        return None
-    return find_dates
 
 
 @lru_cache(maxsize=1)
@@ -1093,10 +1074,8 @@ def _classify_slavic(text: str, lang: str) -> EventGuess | None:
     start, end = toks[i][0], toks[min(i + n, len(toks)) - 1][1]
     src: list[Span] = []
     tgt: list[Span] = []
-    reg = _registry()
-    if reg is not None:
-        for m in reg.matcher().find(text):
-            (src if m.end <= start else tgt).append(Span(m.start, m.end))
+    for m in default_actors().matcher().find(text):
+        (src if m.end <= start else tgt).append(Span(m.start, m.end))
     return EventGuess(
         type=t,
         trigger=Span(start, end),
@@ -1234,37 +1213,30 @@ _PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 
 def _antecedent(hits: list[tuple[int, int, str, str | None]], before: int) -> tuple[list[str], list[str]]:
     """The last person named in the 1,500 characters before ``before`` (for "he"/"she")."""
-    reg = _registry()
-    if reg is None:
-        return [], []
+    reg = default_actors()
     for s, _e, aid, country in reversed(hits):
         if s >= before or before - s > 1500:
             continue
         entry = reg.get(aid)
-        if entry is not None and getattr(entry, "kind", None) == "person":
+        if entry is not None and entry.kind == "person":
             return [aid], [country] if country else []
     return [], []
 
 
 def _actor_hits(doc_text: str) -> list[tuple[int, int, str, str | None]]:
-    reg = _registry()
-    if reg is None:
-        return []
+    reg = default_actors()
     out = []
     for m in reg.matcher().find(doc_text):
         e = reg.get(m.actor_id)
-        out.append((m.start, m.end, m.actor_id, getattr(e, "country", None)))
+        out.append((m.start, m.end, m.actor_id, e.country if e else None))
     return out
 
 
 def _date_for(
     doc_text: str, a: int, b: int, trig: int, published: dt.date | None, lang: str
 ) -> DateRange | None:
-    fn = _find_dates_fn()
-    if fn is None:
-        return None
     try:
-        mentions = fn(doc_text[a:b], published, lang)
+        mentions = find_dates(doc_text[a:b], published, lang)
     except Exception:  # pragma: no cover - a dates failure must not lose the event
         return None
     if not mentions:
