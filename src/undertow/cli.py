@@ -45,6 +45,27 @@ PublishedOpt = Annotated[
 ]
 
 
+TaxonomyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--taxonomy",
+        help="Narrative taxonomy: a YAML/JSON file or a shipped name (war-rhetoric, semeval-urw); "
+        "repeatable. Default: war-rhetoric.",
+    ),
+]
+
+
+def _taxonomies(values: list[str] | None) -> tuple[str, ...]:
+    """Check the taxonomy files now (a clear error before any work), return them for the pipeline."""
+    from undertow.narratives.taxonomy import SHIPPED, load_taxonomies
+
+    for t in values or []:
+        if t not in SHIPPED and not Path(t).is_file():
+            raise typer.BadParameter(f"{t}: no such file (or shipped taxonomy)", param_hint="--taxonomy")
+    load_taxonomies(values)  # raises DataFileError naming the file and the node
+    return tuple(values or ())
+
+
 def _day(value: str | None, flag: str) -> dt.date | None:
     if value is None:
         return None
@@ -75,6 +96,7 @@ def ingest(
     ] = False,
     robots: Annotated[bool, typer.Option("--robots/--no-robots", help="Honour robots.txt.")] = True,
     outlets: Annotated[Path | None, typer.Option(help="Outlets registry YAML (default: shipped).")] = None,
+    taxonomy: TaxonomyOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Ingest documents into the store. Exit code 1 when any input failed (the rest are stored)."""
@@ -86,6 +108,7 @@ def ingest(
         languages=config.Settings.from_env().languages,
         default_published=_day(published, "--published"),
         outlets_file=str(outlets) if outlets else None,
+        taxonomies=_taxonomies(taxonomy),
     )
     with Store.open(db) as store:
         progress = Progress(
@@ -132,9 +155,7 @@ def ingest(
 def annotate(
     inputs: Annotated[list[str], typer.Argument(help="Files, folders, JSONL, feeds or URLs.")],
     published: PublishedOpt = None,
-    taxonomy: Annotated[
-        list[Path] | None, typer.Option("--taxonomy", help="Narrative taxonomy YAML (repeatable).")
-    ] = None,
+    taxonomy: TaxonomyOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="jsonl (one record per line) or json.")] = "jsonl",
     db: Annotated[
         str | None, typer.Option("--db", help="Also store the documents here (default: nothing stored).")
@@ -148,11 +169,10 @@ def annotate(
 
     if fmt not in ("jsonl", "json"):
         raise typer.BadParameter("use jsonl or json", param_hint="--format")
-    for t in taxonomy or []:
-        if not t.exists():
-            raise typer.BadParameter(f"{t}: no such file", param_hint="--taxonomy")
     options = PipelineOptions(
-        languages=config.Settings.from_env().languages, default_published=_day(published, "--published")
+        languages=config.Settings.from_env().languages,
+        default_published=_day(published, "--published"),
+        taxonomies=_taxonomies(taxonomy),
     )
     records: list[dict[str, Any]] = []
 
@@ -341,6 +361,46 @@ def stats(db: DbOpt = None) -> None:
     out.print("languages: " + ", ".join(f"{k}={v}" for k, v in s["by_language"].items()), highlight=False)
 
 
+@app.command()
+def train(
+    taxonomy: Annotated[str, typer.Option("--taxonomy", help="Taxonomy file or shipped name.")],
+    examples: Annotated[
+        Path | None, typer.Option("--examples", help='JSONL: {"text", "labels": [...], "lang"?} per line.')
+    ] = None,
+    docs: Annotated[Path | None, typer.Option("--docs", help="Or: a documents folder ...")] = None,
+    gold: Annotated[
+        Path | None, typer.Option("--gold", help="... with its labels.tsv (eval format).")
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Head file (default: beside the taxonomy, <name>.head.json).")
+    ] = None,
+) -> None:
+    """Fit a light head on labelled examples; the classifier uses it whenever it loads the taxonomy."""
+    from undertow.narratives import train as tr
+    from undertow.narratives.classify import NarrativeClassifier
+    from undertow.narratives.taxonomy import load_taxonomy
+
+    _taxonomies([taxonomy])
+    tax = load_taxonomy(taxonomy)
+    if examples is not None:
+        pairs = tr.read_examples(examples, tax)
+    elif docs is not None and gold is not None:
+        pairs = tr.examples_from_gold(docs, gold, tax)
+    else:
+        raise typer.BadParameter("give --examples FILE.jsonl, or --docs DIR with --gold labels.tsv")
+    clf = NarrativeClassifier([tax], use_heads=False)
+    head, fit = tr.fit_head(clf, 0, pairs)
+    target = out_path or tr.head_path(tax)
+    if target is None:
+        raise typer.BadParameter("say where to write the head", param_hint="--out")
+    tr.save_head(head, target)
+    out.print(
+        f"trained on {len(pairs)} examples: precision {fit['precision']:.3f}, recall {fit['recall']:.3f} "
+        f"(on the examples); head written to {target}",
+        highlight=False,
+    )
+
+
 eval_app = typer.Typer(help="Measure undertow against gold data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
@@ -374,6 +434,46 @@ def eval_events(
 
     args = ([str(path)] if path else []) + (["--json"] if as_json else [])
     raise typer.Exit(ev.main(args))
+
+
+@eval_app.command("narratives")
+def eval_narratives(
+    taxonomy: Annotated[str, typer.Option("--taxonomy", help="Taxonomy file or shipped name.")],
+    docs: Annotated[Path, typer.Option("--docs", help="Folder of documents (id = file name).")],
+    gold: Annotated[Path, typer.Option("--gold", help="labels.tsv: doc_id, narratives, sub-narratives.")],
+    per_label: Annotated[bool, typer.Option("--per-label", help="Also print per-narrative counts.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Samples-F1 of document narratives (coarse) and sub-narratives (fine), as SemEval-2025 Task 10."""
+    from undertow.evaluation import narratives as ev
+    from undertow.narratives.taxonomy import load_taxonomy
+
+    _taxonomies([taxonomy])
+    tax = load_taxonomy(taxonomy)
+    results, seconds = ev.evaluate(tax, docs, gold)
+    rep = ev.report(results)
+    if as_json:
+        out.print(json.dumps({"scores": rep, "seconds": seconds}, indent=2), highlight=False)
+        return
+    out.print(ev.format_report(rep, seconds, len(results)), highlight=False)
+    if per_label:
+        for lab, (tp, fp, fn) in sorted(ev.label_counts(results).items(), key=lambda kv: -sum(kv[1])):
+            name = tax[lab].label if tax.get(lab) else lab
+            out.print(f"  {name[:60]:<60} tp={tp:<3} fp={fp:<3} fn={fn:<3}", highlight=False)
+
+
+@eval_app.command("stances")
+def eval_stances(
+    gold: Annotated[
+        Path | None, typer.Option(help="Stance JSONL (default: bench/data/stances-dev.jsonl).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Issue detection and polarity accuracy of statement stances."""
+    from undertow.evaluation import stances as ev
+
+    result = ev.evaluate(gold or ev.DEFAULT_GOLD)
+    out.print(json.dumps(result, indent=2) if as_json else ev.format_report(result), highlight=False)
 
 
 def main() -> None:  # pragma: no cover

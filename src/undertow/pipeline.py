@@ -37,6 +37,8 @@ class PipelineOptions:
     default_published: dt.date | None = None  # ``--published``: used where the input gives no date
     outlets_file: str | None = None
     annotate: bool = True  # actors, statements, events (language/annotate.py)
+    classify: bool = True  # narratives and stances (narratives/)
+    taxonomies: tuple[str, ...] = ()  # taxonomy files or shipped names; () = the shipped war-rhetoric
 
 
 class Pipeline:
@@ -51,6 +53,16 @@ class Pipeline:
         else:
             self.outlets = default_registry()
         self.langid = get_identifier(tuple(self.options.languages))
+        self._classifier: Any = None
+
+    @property
+    def classifier(self) -> Any:
+        """The narrative and stance classifier (built at first use: it embeds the taxonomies)."""
+        if self._classifier is None:
+            from undertow.narratives import default_classifier
+
+            self._classifier = default_classifier(self.options.taxonomies)
+        return self._classifier
 
     def document(self, item: RawItem) -> Document:
         """Extract, date, tag and language-identify one item. Raises ``InputError``."""
@@ -77,6 +89,8 @@ class Pipeline:
             from undertow.language.annotate import default_annotator
 
             default_annotator().annotate(doc)
+        if self.options.classify:
+            self.classifier.classify(doc)
         return doc
 
     def _extract(self, item: RawItem) -> Extracted:
@@ -271,4 +285,6 @@ def _pool(options: PipelineOptions, workers: int) -> ProcessPoolExecutor:
             from undertow.language.annotate import default_annotator
 
             default_annotator().english()  # load spaCy before forking as well
+        if options.classify:
+            _ = _worker_pipeline.classifier  # embed the taxonomies once, before forking
     return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options,))

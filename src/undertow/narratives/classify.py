@@ -1,0 +1,453 @@
+"""Zero-shot narrative classification of sentences, statements and whole documents.
+
+How a label is decided (``docs/taxonomy.md`` explains it for users):
+
+1. **Prototypes.** Each node of a taxonomy is embedded (``embed.py``) from its label, its
+   description and its example sentences; a narrative also owns its sub-narratives' prototypes.
+2. **Sentence score.** A sentence's raw score for a node mixes its cosine to the node's
+   label+description centroid with the mean of its two best cosines to the node's examples, minus a
+   penalty when a negative example is closer than the best positive one.
+3. **Calibration per language.** Raw cosines are not comparable across labels (a vague description
+   attracts everything) nor across languages (a Russian sentence scores lower against English
+   examples). So every raw score becomes a z-score against the distribution of that node's scores
+   over neutral background news sentences *of the same language* (``data/background.yaml``).
+4. **Lexical cues** (optional per node and language) add a fixed bonus to the z-score of a sentence
+   that contains them.
+5. **Decisions** are rank- and margin-based: a document gets a narrative when its best sentences
+   stand far enough above the background, keeping at most a few narratives close to the best one;
+   a sub-narrative is chosen among the chosen narrative's children the same way, else the
+   narrative's "Other". A statement gets the labels its content scores highest on.
+6. **Trained heads** (``train.py``), when present for a taxonomy, replace the fixed decision rule
+   with a per-node logistic model over the same features plus the embedding.
+
+Every label keeps its evidence (character spans of the sentences that carried it) and a confidence
+that is a logistic function of its decision score (fitted on the team's dev set).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from undertow.knowledge.loader import data_path, load_yaml_model
+from undertow.language.sentences import sentence_spans
+from undertow.narratives import embed
+from undertow.narratives.taxonomy import Node, Taxonomy
+from undertow.records import Document, LabelRef, NarrativeLabel, Span
+
+__all__ = ["DocScores", "NarrativeClassifier", "Params", "load_background"]
+
+VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Params:
+    """Decision constants, tuned on ``bench/data/narratives-dev`` (see ``bench/narratives.py``)."""
+
+    example_weight: float = 0.7  # share of the example score in a sentence's raw score
+    negative_penalty: float = 0.5
+    cue_bonus: float = 1.5  # added to a sentence's z-score when one of the node's cues occurs
+    child_share: float = 1.0  # a narrative's sentence z is at least its best child's z minus 0
+    top_weights: tuple[float, ...] = (0.6, 0.4)  # document score: weighted best sentence z-scores
+    doc_threshold: float = 3.0
+    doc_margin: float = 1.5  # keep narratives whose score is within this of the best one
+    max_narratives: int = 3
+    sub_threshold: float = 2.5
+    sub_margin: float = 1.0
+    max_subs: int = 2
+    statement_threshold: float = 3.0
+    statement_max: int = 2
+    evidence_threshold: float = 2.0
+    max_evidence: int = 3
+    confidence_slope: float = 1.2
+    borrow: bool = True  # nodes without examples borrow those of a matching shipped node
+    borrow_cosine: float = 0.85
+
+
+class Background(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int
+    sentences: dict[str, list[str]]
+
+
+@lru_cache(maxsize=2)
+def load_background(path: str | None = None) -> Background:
+    return load_yaml_model(Path(path) if path else data_path("background.yaml"), Background)
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@dataclass
+class _Compiled:
+    """One taxonomy's prototypes and per-language calibration, ready to score vectors."""
+
+    taxonomy: Taxonomy
+    nodes: list[Node]  # the scored nodes ("Other" nodes are not scored)
+    index: dict[str, int]
+    centroid: np.ndarray  # nodes x d: label + description
+    examples: np.ndarray  # P x d
+    example_owner: list[np.ndarray]  # per node: row indices into ``examples`` it owns
+    negatives: np.ndarray
+    negative_owner: list[np.ndarray]
+    has_examples: np.ndarray  # per node: bool
+    cues: list[list[tuple[str, re.Pattern[str]]]]
+    parent_of: np.ndarray  # per node: index of its parent, or -1
+    mu: dict[str, np.ndarray] = field(default_factory=dict)
+    sd: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def raw(self, x: np.ndarray, params: Params) -> np.ndarray:
+        """Raw sentence scores, sentences x nodes."""
+        n = len(self.nodes)
+        out = x @ self.centroid.T
+        if len(self.examples):
+            c = x @ self.examples.T
+            neg = x @ self.negatives.T if len(self.negatives) else None
+            for j in range(n):
+                own = self.example_owner[j]
+                if len(own) == 0:
+                    continue
+                cj = c[:, own]
+                k = min(2, cj.shape[1])
+                top = np.sort(cj, axis=1)[:, -k:]
+                ex = top.mean(axis=1)
+                w = params.example_weight
+                out[:, j] = w * ex + (1 - w) * out[:, j]
+                if neg is not None and len(self.negative_owner[j]):
+                    gap = neg[:, self.negative_owner[j]].max(axis=1) - top[:, -1]
+                    out[:, j] -= params.negative_penalty * np.maximum(gap, 0.0)
+        return out
+
+    def z(self, x: np.ndarray, lang: str, params: Params) -> np.ndarray:
+        key = lang if lang in self.mu else "*"
+        return (self.raw(x, params) - self.mu[key]) / self.sd[key]
+
+    def cue_hits(self, text: str, lang: str) -> np.ndarray:
+        hits = np.zeros(len(self.nodes), dtype=bool)
+        for j, pats in enumerate(self.cues):
+            hits[j] = any((cl in ("*", lang)) and p.search(text) for cl, p in pats)
+        return hits
+
+
+def borrow_examples(tax: Taxonomy, params: Params) -> tuple[Taxonomy, dict[str, str]]:
+    """A copy of ``tax`` in which nodes that have no examples take the examples, negative examples
+    and cues of the matching node of a shipped taxonomy (the "example bank"): same label (ignoring
+    case, punctuation and a "URW: " prefix), or else label+description embeddings at least
+    ``borrow_cosine`` apart and each other's best match. Returns the copy and node id -> bank node."""
+    from dataclasses import replace
+
+    from undertow.narratives.taxonomy import SHIPPED, _norm, _strip_domain, shipped_taxonomy
+
+    bank = [n for name in SHIPPED for n in shipped_taxonomy(name).nodes if n.examples and not n.is_other]
+    needy = [n for n in tax.nodes if not n.examples and not n.is_other]
+    if not bank or not needy:
+        return tax, {}
+
+    def key(n: Node) -> str:
+        return _norm(_strip_domain(n.label))
+
+    def text(n: Node) -> str:
+        return f"{_strip_domain(n.label)}. {n.description}" if n.description else _strip_domain(n.label)
+
+    by_label = {(key(b), b.parent is None): b for b in bank}
+    matched: dict[str, Node] = {}
+    rest = []
+    for n in needy:
+        b = by_label.get((key(n), n.parent is None))
+        if b is not None:
+            matched[n.id] = b
+        else:
+            rest.append(n)
+    if rest:
+        u = embed.encode_cached([text(n) for n in rest])
+        v = embed.encode_cached([text(b) for b in bank])
+        sim = u @ v.T
+        for i, n in enumerate(rest):
+            j = int(np.argmax(sim[i]))
+            same_level = (bank[j].parent is None) == (n.parent is None)
+            if same_level and sim[i, j] >= params.borrow_cosine and int(np.argmax(sim[:, j])) == i:
+                matched[n.id] = bank[j]
+    if not matched:
+        return tax, {}
+    nodes = []
+    for n in tax.nodes:
+        b = matched.get(n.id)
+        if b is None:
+            nodes.append(n)
+        else:
+            nodes.append(
+                replace(
+                    n,
+                    examples=list(b.examples),
+                    negative_examples=list(b.negative_examples),
+                    cues=n.cues or dict(b.cues),
+                    description=n.description or b.description,
+                )
+            )
+    copy = Taxonomy(tax.id, tax.name, nodes, tax.description, tax.version, tax.source)
+    return copy, {k: b.id for k, b in matched.items()}
+
+
+def compile_taxonomy(tax: Taxonomy, background: Background, params: Params) -> _Compiled:
+    if params.borrow:
+        tax, _ = borrow_examples(tax, params)
+    nodes = [n for n in tax.nodes if not n.is_other]
+    index = {n.id: i for i, n in enumerate(nodes)}
+    own_text: list[list[str]] = []
+    for n in nodes:
+        texts = [n.label]
+        if n.description:
+            texts.append(f"{n.label}. {n.description}")
+            texts.append(n.description)
+        own_text.append(texts)
+    centroid = np.stack([embed.encode_cached(t).mean(axis=0) for t in own_text])
+    centroid /= np.linalg.norm(centroid, axis=1, keepdims=True)
+
+    # examples: a node's own, plus (for a narrative) its children's examples and descriptions
+    ex_texts: list[str] = []
+    ex_owner: list[list[int]] = [[] for _ in nodes]
+    neg_texts: list[str] = []
+    neg_owner: list[list[int]] = [[] for _ in nodes]
+    parent_of = np.full(len(nodes), -1)
+    for j, n in enumerate(nodes):
+        if n.parent is not None and n.parent in index:
+            parent_of[j] = index[n.parent]
+    for j, n in enumerate(nodes):
+        owners = [j] + ([int(parent_of[j])] if parent_of[j] >= 0 else [])
+        for s in n.examples:
+            for o in owners:
+                ex_owner[o].append(len(ex_texts))
+            ex_texts.append(s)
+        if parent_of[j] >= 0 and n.description:
+            ex_owner[int(parent_of[j])].append(len(ex_texts))
+            ex_texts.append(f"{n.label}. {n.description}")
+        for s in n.negative_examples:
+            neg_owner[j].append(len(neg_texts))
+            neg_texts.append(s)
+    comp = _Compiled(
+        taxonomy=tax,
+        nodes=nodes,
+        index=index,
+        centroid=centroid.astype(np.float32),
+        examples=embed.encode_cached(ex_texts),
+        example_owner=[np.asarray(o, dtype=int) for o in ex_owner],
+        negatives=embed.encode_cached(neg_texts),
+        negative_owner=[np.asarray(o, dtype=int) for o in neg_owner],
+        has_examples=np.asarray([len(o) > 0 for o in ex_owner]),
+        cues=[n.cue_patterns() for n in nodes],
+        parent_of=parent_of,
+    )
+    all_raw = []
+    for lang, sents in background.sentences.items():
+        raw = comp.raw(embed.encode_cached(sents), params)
+        all_raw.append(raw)
+        comp.mu[lang], comp.sd[lang] = _moments(raw)
+    comp.mu["*"], comp.sd["*"] = _moments(np.concatenate(all_raw))
+    return comp
+
+
+def _moments(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return raw.mean(axis=0), np.maximum(raw.std(axis=0), 0.02)
+
+
+@dataclass
+class DocScores:
+    """Per taxonomy, the sentence-level z-scores of one document (kept for evidence and training)."""
+
+    spans: list[tuple[int, int]]
+    z: np.ndarray  # sentences x nodes, cue bonus included
+    title_z: np.ndarray | None
+    mean_vector: np.ndarray | None = None  # normalised mean of the sentence vectors (the topic)
+
+
+class NarrativeClassifier:
+    """Classifies documents and their statements against one or more taxonomies."""
+
+    name = "undertow.narratives"
+
+    def __init__(
+        self,
+        taxonomies: Sequence[Taxonomy],
+        params: Params | None = None,
+        background: Background | None = None,
+        use_heads: bool = True,
+    ) -> None:
+        from undertow.narratives.train import load_head
+
+        self.params = params or Params()
+        bg = background or load_background()
+        self.compiled = [compile_taxonomy(t, bg, self.params) for t in taxonomies]
+        self.heads: dict[str, Any] = {}
+        for t in taxonomies if use_heads else ():
+            head = load_head(t)  # a trained head beside the taxonomy file (``undertow train``)
+            if head is not None:
+                self.heads[t.id] = head
+
+    @property
+    def taxonomies(self) -> list[Taxonomy]:
+        return [c.taxonomy for c in self.compiled]
+
+    # --- scoring ----------------------------------------------------------------------------
+
+    def sentence_z(self, comp: _Compiled, texts: Sequence[str], lang: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, len(comp.nodes)), dtype=np.float32)
+        z = comp.z(embed.encode(texts), lang, self.params)
+        for i, t in enumerate(texts):
+            z[i] += self.params.cue_bonus * comp.cue_hits(t, lang)
+        return self._lift_parents(comp, z)
+
+    def _lift_parents(self, comp: _Compiled, z: np.ndarray) -> np.ndarray:
+        """A narrative scores at least what its best sub-narrative scores."""
+        for j in np.nonzero(comp.parent_of >= 0)[0]:
+            p = comp.parent_of[j]
+            z[:, p] = np.maximum(z[:, p], z[:, j] - (1.0 - self.params.child_share))
+        return z
+
+    def document_scores(self, doc: Document) -> list[DocScores]:
+        lang = doc.language or "en"
+        spans = sentence_spans(doc.text)
+        texts = [doc.text[a:b] for a, b in spans]
+        vectors = embed.encode(texts + ([doc.title] if doc.title else []))
+        mean = vectors.mean(axis=0) if len(vectors) else None
+        if mean is not None:
+            mean /= max(float(np.linalg.norm(mean)), 1e-8)
+        out = []
+        for comp in self.compiled:
+            z = comp.z(vectors, lang, self.params)
+            for i, t in enumerate([*texts, doc.title] if doc.title else texts):
+                z[i] += self.params.cue_bonus * comp.cue_hits(t, lang)
+            z = self._lift_parents(comp, z)
+            title_z = z[-1] if doc.title else None
+            out.append(DocScores(spans, z[: len(texts)], title_z, mean))
+        return out
+
+    def doc_features(self, s: DocScores) -> np.ndarray:
+        """Per node, the weighted mean of its best sentence z-scores (the document score)."""
+        w = np.asarray(self.params.top_weights, dtype=np.float32)
+        z = s.z
+        if s.title_z is not None:
+            z = np.vstack([z, s.title_z[None, :]])
+        if len(z) == 0:
+            return np.full(s.z.shape[1], -10.0, dtype=np.float32)
+        k = min(len(w), len(z))
+        top = -np.sort(-z, axis=0)[:k]
+        return (w[:k, None] * top).sum(axis=0) / w[:k].sum()
+
+    # --- decisions --------------------------------------------------------------------------
+
+    def classify_document(self, doc: Document) -> None:
+        """Fill ``doc.narratives`` and each statement's ``narratives``."""
+        if not doc.text.strip():
+            return
+        labels: list[NarrativeLabel] = []
+        for comp, s in zip(self.compiled, self.document_scores(doc), strict=True):
+            labels.extend(self._decide(comp, s))
+        doc.narratives = labels
+        self.classify_statements(doc)
+
+    def _decide(self, comp: _Compiled, s: DocScores) -> list[NarrativeLabel]:
+        p = self.params
+        score = self.doc_features(s)
+        head = self.heads.get(comp.taxonomy.id)
+        if head is not None:
+            decision = head.decision(score, s, comp)
+            thr_doc = thr_sub = 0.0
+        else:
+            decision = score
+            thr_doc, thr_sub = p.doc_threshold, p.sub_threshold
+        tops = [j for j in range(len(comp.nodes)) if comp.parent_of[j] < 0]
+        tops.sort(key=lambda j: -decision[j])
+        chosen = [j for j in tops if decision[j] >= thr_doc]
+        if chosen:
+            best = decision[chosen[0]]
+            chosen = [j for j in chosen if decision[j] >= best - p.doc_margin][: p.max_narratives]
+        out: list[NarrativeLabel] = []
+        for j in chosen:
+            node = comp.nodes[j]
+            out.append(self._label(comp, node, decision[j] - thr_doc, s, j))
+            kids = [k for k in range(len(comp.nodes)) if comp.parent_of[k] == j]
+            kids.sort(key=lambda k: -decision[k])
+            picked = [k for k in kids if decision[k] >= thr_sub]
+            if picked:
+                best = decision[picked[0]]
+                picked = [k for k in picked if decision[k] >= best - p.sub_margin][: p.max_subs]
+            for k in picked:
+                out.append(self._label(comp, comp.nodes[k], decision[k] - thr_sub, s, k))
+            if not picked:
+                other = comp.taxonomy.other_child(node.id)
+                if other is not None:
+                    lab = self._label(comp, node, decision[j] - thr_doc, s, j)
+                    out.append(
+                        NarrativeLabel(
+                            other.id, other.label, comp.taxonomy.id, node.id, lab.confidence, lab.evidence
+                        )
+                    )
+        return out
+
+    def _label(self, comp: _Compiled, node: Node, margin: float, s: DocScores, j: int) -> NarrativeLabel:
+        p = self.params
+        col = s.z[:, j] if len(s.z) else np.zeros(0)
+        order = np.argsort(-col)[: p.max_evidence]
+        ev = [Span(*s.spans[i]) for i in order if col[i] >= p.evidence_threshold] or (
+            [Span(*s.spans[int(order[0])])] if len(order) else []
+        )
+        ev.sort(key=lambda sp: sp.start)
+        conf = round(_sigmoid(p.confidence_slope * float(margin)), 3)
+        return NarrativeLabel(node.id, node.label, comp.taxonomy.id, node.parent, conf, ev)
+
+    def classify_statements(self, doc: Document) -> None:
+        if not doc.statements:
+            return
+        lang = doc.language or "en"
+        texts = [st.content_text for st in doc.statements]
+        p = self.params
+        for comp in self.compiled:
+            z = self.sentence_z(comp, texts, lang)
+            for st, row in zip(doc.statements, z, strict=True):
+                st.narratives.extend(self._statement_labels(comp, row))
+        _ = p
+
+    def _statement_labels(self, comp: _Compiled, row: np.ndarray) -> list[LabelRef]:
+        """The best sub-narrative(s) over threshold and their narratives; else narratives alone."""
+        p = self.params
+        order = [int(j) for j in np.argsort(-row) if row[j] >= p.statement_threshold]
+        picked: list[int] = []
+        for j in order:
+            if len(picked) >= p.statement_max:
+                break
+            par = int(comp.parent_of[j])
+            if par >= 0 and par in picked:
+                picked[picked.index(par)] = j  # a sub-narrative is more specific than its narrative
+            elif par < 0 and any(comp.parent_of[k] == j for k in picked):
+                continue
+            else:
+                picked.append(j)
+        out: list[LabelRef] = []
+        seen: set[str] = set()
+        for j in picked:
+            conf = round(_sigmoid(p.confidence_slope * float(row[j] - p.statement_threshold)), 3)
+            chain = [j] + ([int(comp.parent_of[j])] if comp.parent_of[j] >= 0 else [])
+            for k in chain:
+                nid = comp.nodes[k].id
+                if nid not in seen:
+                    seen.add(nid)
+                    out.append(LabelRef(nid, comp.taxonomy.id, conf))
+        return out
+
+    def classify_text(self, text: str, lang: str) -> dict[str, list[LabelRef]]:
+        """Labels of one short text (a statement or a sentence), per taxonomy id."""
+        return {
+            comp.taxonomy.id: self._statement_labels(comp, self.sentence_z(comp, [text], lang)[0])
+            for comp in self.compiled
+        }
