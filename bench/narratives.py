@@ -74,10 +74,10 @@ def show(res, title):
 
 
 GRID = {
-    "doc_threshold": [2.0, 2.5, 3.0, 3.5, 4.0, 4.5],
+    "doc_threshold": [3.0, 3.5, 4.0, 4.5, 5.0],
     "doc_margin": [0.5, 1.0, 1.5, 2.5],
     "max_narratives": [2, 3, 4],
-    "sub_threshold": [1.5, 2.5, 3.5],
+    "sub_threshold": [1.5, 2.5, 3.0, 3.5],
     "sub_margin": [0.5, 1.0, 2.0],
 }
 

@@ -52,16 +52,19 @@ VERSION = "1"
 class Params:
     """Decision constants, tuned on ``bench/data/narratives-dev`` (see ``bench/narratives.py``)."""
 
-    example_weight: float = 0.7  # share of the example score in a sentence's raw score
-    negative_penalty: float = 0.5
-    cue_bonus: float = 1.5  # added to a sentence's z-score when one of the node's cues occurs
+    example_k: int = 2  # a node's example score: the mean of its k best example cosines
+    centroid_weight: float = 0.0  # share of the label/description centroid cosine beside it
+    negative_penalty: float = 0.0  # per unit a negative example is closer than the best positive
+    neutral_k: int = 5  # closeness to plain news: mean cosine of the k nearest background sentences
+    neutral_scale: float = 1.0
+    cue_bonus: float = 2.5  # added to a sentence's z-score when one of the node's cues occurs
     child_share: float = 1.0  # a narrative's sentence z is at least its best child's z minus 0
-    top_weights: tuple[float, ...] = (0.6, 0.4)  # document score: weighted best sentence z-scores
-    doc_threshold: float = 3.0
-    doc_margin: float = 1.5  # keep narratives whose score is within this of the best one
+    top_weights: tuple[float, ...] = (0.5, 0.3, 0.2)  # document score: weighted best sentence z
+    doc_threshold: float = 4.0
+    doc_margin: float = 1.0  # keep narratives whose score is within this of the best one
     max_narratives: int = 3
-    sub_threshold: float = 2.5
-    sub_margin: float = 1.0
+    sub_threshold: float = 3.5
+    sub_margin: float = 0.5
     max_subs: int = 2
     statement_threshold: float = 3.0
     statement_max: int = 2
@@ -106,31 +109,33 @@ class _Compiled:
     mu: dict[str, np.ndarray] = field(default_factory=dict)
     sd: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def raw(self, x: np.ndarray, params: Params) -> np.ndarray:
-        """Raw sentence scores, sentences x nodes."""
-        n = len(self.nodes)
-        out = x @ self.centroid.T
+    def affinity(self, x: np.ndarray, params: Params) -> np.ndarray:
+        """Sentences x nodes: the mean of each node's ``example_k`` best example cosines (the
+        label/description centroid for a node without examples), mixed with the centroid cosine."""
+        cent = x @ self.centroid.T
+        out = cent.copy()
         if len(self.examples):
             c = x @ self.examples.T
-            neg = x @ self.negatives.T if len(self.negatives) else None
-            for j in range(n):
-                own = self.example_owner[j]
+            neg = x @ self.negatives.T if len(self.negatives) and params.negative_penalty else None
+            for j, own in enumerate(self.example_owner):
                 if len(own) == 0:
                     continue
                 cj = c[:, own]
-                k = min(2, cj.shape[1])
-                top = np.sort(cj, axis=1)[:, -k:]
-                ex = top.mean(axis=1)
-                w = params.example_weight
-                out[:, j] = w * ex + (1 - w) * out[:, j]
+                top = np.sort(cj, axis=1)[:, -min(params.example_k, cj.shape[1]) :]
+                out[:, j] = (1 - params.centroid_weight) * top.mean(axis=1) + params.centroid_weight * cent[
+                    :, j
+                ]
                 if neg is not None and len(self.negative_owner[j]):
                     gap = neg[:, self.negative_owner[j]].max(axis=1) - top[:, -1]
                     out[:, j] -= params.negative_penalty * np.maximum(gap, 0.0)
         return out
 
-    def z(self, x: np.ndarray, lang: str, params: Params) -> np.ndarray:
+    def z(self, x: np.ndarray, near: np.ndarray, lang: str, params: Params) -> np.ndarray:
+        """Calibrated scores: affinity minus closeness to neutral news (``near``), as z-scores
+        against the same quantity over the background sentences of the language."""
         key = lang if lang in self.mu else "*"
-        return (self.raw(x, params) - self.mu[key]) / self.sd[key]
+        raw = self.affinity(x, params) - params.neutral_scale * near[:, None]
+        return (raw - self.mu[key]) / self.sd[key]
 
     def cue_hits(self, text: str, lang: str) -> np.ndarray:
         hits = np.zeros(len(self.nodes), dtype=bool)
@@ -198,7 +203,43 @@ def borrow_examples(tax: Taxonomy, params: Params) -> tuple[Taxonomy, dict[str, 
     return copy, {k: b.id for k, b in matched.items()}
 
 
-def compile_taxonomy(tax: Taxonomy, background: Background, params: Params) -> _Compiled:
+def _pseudo_examples(n: Node) -> list[str]:
+    """For a node with no examples: its label and the clauses of its description, each a
+    stand-in example ("Ukraine is controlled by Washington; its leaders follow orders" gives two)."""
+    from undertow.narratives.taxonomy import _strip_domain
+
+    label = _strip_domain(n.label)
+    out = [label]
+    if n.description:
+        out.append(f"{label}. {n.description}")
+        parts = re.split(r"(?<=[.;:!?])\s+|\s+[—–-]\s+", n.description)
+        out.extend(p.strip() for p in parts if len(p.split()) >= 4)
+    return list(dict.fromkeys(out))
+
+
+class Neutral:
+    """The background sentences, embedded per language: how close a sentence is to plain news."""
+
+    def __init__(self, background: Background) -> None:
+        self.vectors = {lang: embed.encode_cached(s) for lang, s in background.sentences.items() if s}
+        self.vectors["*"] = np.concatenate(list(self.vectors.values()))
+        self.languages = list(self.vectors)
+
+    def closeness(self, x: np.ndarray, lang: str, params: Params, self_included: bool = False) -> np.ndarray:
+        """Per sentence, the mean cosine of its ``neutral_k`` nearest background sentences of its
+        language (all languages for another one). ``self_included``: ``x`` is the background
+        itself, so each sentence's own row is left out."""
+        if len(x) == 0:
+            return np.zeros(0, dtype=np.float32)
+        b = self.vectors.get(lang, self.vectors["*"])
+        sims = x @ b.T
+        if self_included:
+            sims = np.where(sims > 0.9999, -1.0, sims)
+        k = min(params.neutral_k, sims.shape[1])
+        return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+
+
+def compile_taxonomy(tax: Taxonomy, neutral: Neutral, params: Params) -> _Compiled:
     if params.borrow:
         tax, _ = borrow_examples(tax, params)
     nodes = [n for n in tax.nodes if not n.is_other]
@@ -224,7 +265,7 @@ def compile_taxonomy(tax: Taxonomy, background: Background, params: Params) -> _
             parent_of[j] = index[n.parent]
     for j, n in enumerate(nodes):
         owners = [j] + ([int(parent_of[j])] if parent_of[j] >= 0 else [])
-        for s in n.examples:
+        for s in n.examples or _pseudo_examples(n):
             for o in owners:
                 ex_owner[o].append(len(ex_texts))
             ex_texts.append(s)
@@ -247,12 +288,13 @@ def compile_taxonomy(tax: Taxonomy, background: Background, params: Params) -> _
         cues=[n.cue_patterns() for n in nodes],
         parent_of=parent_of,
     )
-    all_raw = []
-    for lang, sents in background.sentences.items():
-        raw = comp.raw(embed.encode_cached(sents), params)
-        all_raw.append(raw)
+    for lang in neutral.languages:
+        x = neutral.vectors[lang]
+        raw = (
+            comp.affinity(x, params)
+            - params.neutral_scale * neutral.closeness(x, lang, params, self_included=True)[:, None]
+        )
         comp.mu[lang], comp.sd[lang] = _moments(raw)
-    comp.mu["*"], comp.sd["*"] = _moments(np.concatenate(all_raw))
     return comp
 
 
@@ -285,8 +327,8 @@ class NarrativeClassifier:
         from undertow.narratives.train import load_head
 
         self.params = params or Params()
-        bg = background or load_background()
-        self.compiled = [compile_taxonomy(t, bg, self.params) for t in taxonomies]
+        self.neutral = Neutral(background or load_background())
+        self.compiled = [compile_taxonomy(t, self.neutral, self.params) for t in taxonomies]
         self.heads: dict[str, Any] = {}
         for t in taxonomies if use_heads else ():
             head = load_head(t)  # a trained head beside the taxonomy file (``undertow train``)
@@ -302,7 +344,8 @@ class NarrativeClassifier:
     def sentence_z(self, comp: _Compiled, texts: Sequence[str], lang: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, len(comp.nodes)), dtype=np.float32)
-        z = comp.z(embed.encode(texts), lang, self.params)
+        x = embed.encode(texts)
+        z = comp.z(x, self.neutral.closeness(x, lang, self.params), lang, self.params)
         for i, t in enumerate(texts):
             z[i] += self.params.cue_bonus * comp.cue_hits(t, lang)
         return self._lift_parents(comp, z)
@@ -322,9 +365,10 @@ class NarrativeClassifier:
         mean = vectors.mean(axis=0) if len(vectors) else None
         if mean is not None:
             mean /= max(float(np.linalg.norm(mean)), 1e-8)
+        near = self.neutral.closeness(vectors, lang, self.params)
         out = []
         for comp in self.compiled:
-            z = comp.z(vectors, lang, self.params)
+            z = comp.z(vectors, near, lang, self.params)
             for i, t in enumerate([*texts, doc.title] if doc.title else texts):
                 z[i] += self.params.cue_bonus * comp.cue_hits(t, lang)
             z = self._lift_parents(comp, z)
