@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "bench" / "data" / "narratives-dev"
 
 
-def load_dev(tax, langs):
+def load_dev(tax, langs, statements=False):
     from undertow.evaluation.narratives import find_docs, load_gold, read_document
     from undertow.pipeline import Pipeline, PipelineOptions
 
-    pipe = Pipeline(PipelineOptions(annotate=False, classify=False))
+    pipe = Pipeline(PipelineOptions(annotate=statements, classify=False))
     out = []
     for lang in langs:
         d = DEV / lang
@@ -188,6 +188,8 @@ def main(argv=None) -> int:
     ap.add_argument("--train-folds", type=int, default=0)
     ap.add_argument("--speed", action="store_true")
     ap.add_argument("--per-label", action="store_true")
+    ap.add_argument("--statements", action="store_true", help="extract statements first (as annotate does)")
+    ap.add_argument("--statement-weight", type=float, default=None)
     args = ap.parse_args(argv)
 
     from threadpoolctl import threadpool_limits
@@ -199,13 +201,20 @@ def main(argv=None) -> int:
     tax = load_taxonomy(args.taxonomy)
     t0 = time.perf_counter()
     clf = NarrativeClassifier([tax], use_heads=False)
+    if args.statement_weight is not None:
+        clf.params = dataclasses.replace(clf.params, statement_weight=args.statement_weight)
     print(f"taxonomy {tax.id}: {len(tax)} nodes compiled in {time.perf_counter() - t0:.1f} s")
-    rows = load_dev(tax, args.langs.split(","))
+    rows = load_dev(tax, args.langs.split(","), args.statements)
     if not rows:
         print(f"no dev set under {DEV}", file=sys.stderr)
         return 1
     t0 = time.perf_counter()
-    scores = [clf.document_scores(d)[0] for _, d, _ in rows]
+    scores = []
+    for _, d, _ in rows:
+        s = clf.document_scores(d)[0]
+        texts = [st.content_text for st in d.statements]
+        s.statement_z = clf.sentence_z(clf.compiled[0], texts, d.language or "en") if texts else None
+        scores.append(s)
     print(f"{len(rows)} documents scored in {time.perf_counter() - t0:.1f} s")
     show(score(clf, rows, scores), "zero-shot, shipped constants")
     if args.per_label:

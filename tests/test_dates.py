@@ -349,3 +349,17 @@ def test_weekday_of_a_past_reporting_verb_after_a_future_quote() -> None:
     assert m.range.start == date(2026, 1, 18)
     (m,) = find_dates("The talks will resume on Thursday.", date(2026, 2, 4))
     assert m.range.start == date(2026, 2, 5)
+
+
+def test_cyrillic_from_day_month_does_not_crash() -> None:
+    """'с 4 февраля' / 'з 4 лютого': the Cyrillic pattern has a 'from' prefix but no weekday group."""
+    import datetime as _dt
+
+    from undertow.language.dates import find_dates as _find
+
+    for text, lang in (
+        ("Переговоры продолжатся с 4 февраля.", "ru"),
+        ("Переговори тривають з 4 лютого.", "uk"),
+    ):
+        found = _find(text, _dt.date(2026, 2, 5), lang)
+        assert [m.range.start for m in found] == [_dt.date(2026, 2, 4)]

@@ -385,7 +385,7 @@ def _day_month(text: str, m: re.Match[str], pub: date | None, lang: str) -> _Can
         mo1 = _MONTHS[_norm(m1_tok)] if m1_tok else mo2
     start = m.start()
     if m.group("pre") and d2 is None:
-        start = m.start("wd") if m.group("wd") else m.start("m1" if month_first else "d1")
+        start = m.start("wd") if m.groupdict().get("wd") else m.start("m1" if month_first else "d1")
     if d2 is not None:
         first: date | None
         last: date | None

@@ -61,6 +61,7 @@ class Params:
     child_share: float = 1.0  # a narrative's sentence z is at least its best child's z minus 0
     top_weights: tuple[float, ...] = (0.5, 0.3, 0.2)  # document score: weighted best sentence z
     doc_threshold: float = 4.0
+    short_text: int = 3  # texts of at most this many sentences are scored by their best one
     doc_margin: float = 1.0  # keep narratives whose score is within this of the best one
     max_narratives: int = 3
     sub_threshold: float = 3.5
@@ -68,6 +69,8 @@ class Params:
     max_subs: int = 2
     statement_threshold: float = 3.0
     statement_max: int = 2
+    statement_margin: float = 0.5  # a second label must score within this of the first
+    statement_weight: float = 0.0  # document score >= this x the best statement's z
     evidence_threshold: float = 2.0
     max_evidence: int = 3
     confidence_slope: float = 1.2
@@ -310,6 +313,7 @@ class DocScores:
     z: np.ndarray  # sentences x nodes, cue bonus included
     title_z: np.ndarray | None
     mean_vector: np.ndarray | None = None  # normalised mean of the sentence vectors (the topic)
+    statement_z: np.ndarray | None = None  # statements x nodes, when the document has statements
 
 
 class NarrativeClassifier:
@@ -386,7 +390,13 @@ class NarrativeClassifier:
             return np.full(s.z.shape[1], -10.0, dtype=np.float32)
         k = min(len(w), len(z))
         top = -np.sort(-z, axis=0)[:k]
-        return (w[:k, None] * top).sum(axis=0) / w[:k].sum()
+        score = (w[:k, None] * top).sum(axis=0) / w[:k].sum()
+        if len(s.z) <= self.params.short_text:  # a statement-sized text: its best sentence decides
+            score = top[0]
+        if s.statement_z is not None and len(s.statement_z) and self.params.statement_weight:
+            # a narrative someone is quoted pushing: its best statement counts on its own
+            score = np.maximum(score, self.params.statement_weight * s.statement_z.max(axis=0))
+        return score
 
     # --- decisions --------------------------------------------------------------------------
 
@@ -395,10 +405,15 @@ class NarrativeClassifier:
         if not doc.text.strip():
             return
         labels: list[NarrativeLabel] = []
+        lang = doc.language or "en"
+        texts = [st.content_text for st in doc.statements]
         for comp, s in zip(self.compiled, self.document_scores(doc), strict=True):
+            s.statement_z = self.sentence_z(comp, texts, lang) if texts else None
             labels.extend(self._decide(comp, s))
+            if s.statement_z is not None:
+                for st, row in zip(doc.statements, s.statement_z, strict=True):
+                    st.narratives.extend(self._statement_labels(comp, row))
         doc.narratives = labels
-        self.classify_statements(doc)
 
     def _decide(self, comp: _Compiled, s: DocScores) -> list[NarrativeLabel]:
         p = self.params
@@ -455,38 +470,26 @@ class NarrativeClassifier:
             return
         lang = doc.language or "en"
         texts = [st.content_text for st in doc.statements]
-        p = self.params
         for comp in self.compiled:
             z = self.sentence_z(comp, texts, lang)
             for st, row in zip(doc.statements, z, strict=True):
                 st.narratives.extend(self._statement_labels(comp, row))
-        _ = p
 
     def _statement_labels(self, comp: _Compiled, row: np.ndarray) -> list[LabelRef]:
-        """The best sub-narrative(s) over threshold and their narratives; else narratives alone."""
+        """The best narrative(s) over the statement threshold (a second one only within
+        ``statement_margin`` of the first), each preceded by its best sub-narrative over it."""
         p = self.params
-        order = [int(j) for j in np.argsort(-row) if row[j] >= p.statement_threshold]
-        picked: list[int] = []
-        for j in order:
-            if len(picked) >= p.statement_max:
-                break
-            par = int(comp.parent_of[j])
-            if par >= 0 and par in picked:
-                picked[picked.index(par)] = j  # a sub-narrative is more specific than its narrative
-            elif par < 0 and any(comp.parent_of[k] == j for k in picked):
-                continue
-            else:
-                picked.append(j)
+        tops = [j for j in np.argsort(-row) if comp.parent_of[j] < 0 and row[j] >= p.statement_threshold]
+        tops = [int(j) for j in tops if row[j] >= row[tops[0]] - p.statement_margin][: p.statement_max]
         out: list[LabelRef] = []
-        seen: set[str] = set()
-        for j in picked:
+        for j in tops:
+            kids = [k for k in range(len(comp.nodes)) if comp.parent_of[k] == j]
+            best = max(kids, key=lambda k: row[k], default=None)
+            if best is not None and row[best] >= p.statement_threshold:
+                conf = round(_sigmoid(p.confidence_slope * float(row[best] - p.statement_threshold)), 3)
+                out.append(LabelRef(comp.nodes[best].id, comp.taxonomy.id, conf))
             conf = round(_sigmoid(p.confidence_slope * float(row[j] - p.statement_threshold)), 3)
-            chain = [j] + ([int(comp.parent_of[j])] if comp.parent_of[j] >= 0 else [])
-            for k in chain:
-                nid = comp.nodes[k].id
-                if nid not in seen:
-                    seen.add(nid)
-                    out.append(LabelRef(nid, comp.taxonomy.id, conf))
+            out.append(LabelRef(comp.nodes[j].id, comp.taxonomy.id, conf))
         return out
 
     def classify_text(self, text: str, lang: str) -> dict[str, list[LabelRef]]:

@@ -22,6 +22,7 @@ publication date) into document-level :class:`~undertow.records.Stance` records.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from undertow.knowledge.loader import Slug, data_path, load_yaml_model
 from undertow.narratives import embed
-from undertow.narratives.classify import Background, load_background
+from undertow.narratives.classify import Background, Neutral, Params, load_background
 from undertow.narratives.taxonomy import Taxonomy, compile_cue
 from undertow.records import DateRange, Document, Stance, StanceRef, Statement
 
@@ -89,7 +90,35 @@ class StanceParams:
     topic_threshold: float = 3.0
     cue_bonus: float = 2.0
     max_issues: int = 2
-    neutral_margin: float = 0.02  # favor/against must beat neutral by this much
+    second_margin: float = 1.0  # a second issue must score within this of the first
+    neutral_margin: float = 0.02  # neutral examples must beat favor/against by this much
+    lexicon_weight: float = 1.0  # weight of tanh(lexicon score) beside the example vote
+    implied_weight: float = 0.0  # weight of a narrative label's implied polarity (0: measured best)
+
+
+class PolarityLexicon(BaseModel):
+    """``data/lexicons/stance.yaml``: support and rejection cues per language, and negations."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int
+    favor: dict[str, list[str]]
+    against: dict[str, list[str]]
+    negation: dict[str, list[str]]
+
+    def compiled(self) -> dict[str, dict[str, list[re.Pattern[str]]]]:
+        return {
+            side: {lang: [compile_cue(c) for c in cs] for lang, cs in getattr(self, side).items()}
+            for side in ("favor", "against")
+        }
+
+
+_WORD = re.compile(r"\w+(?:'t)?")
+
+
+@lru_cache(maxsize=2)
+def load_polarity_lexicon(path: str | None = None) -> PolarityLexicon:
+    return load_yaml_model(Path(path) if path else data_path("lexicons/stance.yaml"), PolarityLexicon)
 
 
 def _sigmoid(x: float) -> float:
@@ -105,6 +134,7 @@ class StanceClassifier:
         taxonomies: Sequence[Taxonomy] = (),
         params: StanceParams | None = None,
         background: Background | None = None,
+        neutral: Neutral | None = None,
     ) -> None:
         self.issues = list((issues or load_issues()).issues)
         self.params = params or StanceParams()
@@ -127,46 +157,71 @@ class StanceClassifier:
             self.topic_examples.append(embed.encode_cached(spec.favor + spec.against + spec.neutral))
         self.centroid = np.stack(cent).astype(np.float32)
         self.cues = [[(lang, compile_cue(c)) for lang, cs in s.cues.items() for c in cs] for s in self.issues]
-        bg = background or load_background()
+        self._neutral_params = Params()
+        self.neutral = neutral or Neutral(background or load_background())
+        lex = load_polarity_lexicon()
+        self.polarity_cues = lex.compiled()
+        self.negations = {lang: set(ws) for lang, ws in lex.negation.items()}
         self.mu: dict[str, np.ndarray] = {}
         self.sd: dict[str, np.ndarray] = {}
-        all_raw = []
-        for lang, sents in bg.sentences.items():
-            raw = self._topic_raw(embed.encode_cached(sents))
-            all_raw.append(raw)
-            self.mu[lang], self.sd[lang] = raw.mean(axis=0), np.maximum(raw.std(axis=0), 0.02)
-        allr = np.concatenate(all_raw)
-        self.mu["*"], self.sd["*"] = allr.mean(axis=0), np.maximum(allr.std(axis=0), 0.02)
+        for lang in self.neutral.languages:
+            x = self.neutral.vectors[lang]
+            raw = self._topic_raw(x) - self.neutral.closeness(x, lang, self._neutral_params, True)[:, None]
+            self.mu[lang], self.sd[lang] = raw.mean(axis=0), np.maximum(raw.std(axis=0), 0.01)
 
     def _topic_raw(self, x: np.ndarray) -> np.ndarray:
+        """Per issue: the mean of the two best cosines to its examples (its centroid without)."""
         out = x @ self.centroid.T
         for k, ex in enumerate(self.topic_examples):
             if len(ex):
-                c = np.sort(x @ ex.T, axis=1)[:, -2:].mean(axis=1)
-                out[:, k] = 0.4 * out[:, k] + 0.6 * c
+                out[:, k] = np.sort(x @ ex.T, axis=1)[:, -2:].mean(axis=1)
         return out
 
     def topic_z(self, texts: Sequence[str], lang: str, x: np.ndarray | None = None) -> np.ndarray:
+        """Issue affinity minus closeness to neutral news, as z-scores over the background."""
         x = embed.encode(texts) if x is None else x
         key = lang if lang in self.mu else "*"
-        z = (self._topic_raw(x) - self.mu[key]) / self.sd[key]
+        near = self.neutral.closeness(x, lang, self._neutral_params)
+        z = (self._topic_raw(x) - near[:, None] - self.mu[key]) / self.sd[key]
         for i, t in enumerate(texts):
             for k, pats in enumerate(self.cues):
                 if any(cl in ("*", lang) and p.search(t) for cl, p in pats):
                     z[i, k] += self.params.cue_bonus
         return z
 
-    def polarity(self, x: np.ndarray, k: int) -> tuple[str, float]:
-        """Nearest-example vote for issue ``k``: (polarity, confidence)."""
+    def lexicon_score(self, text: str, lang: str) -> int:
+        """Support cues minus rejection cues; a negation up to three words before a cue flips it."""
+        negs = self.negations.get(lang, set())
+        score = 0
+        for side, sign in (("favor", 1), ("against", -1)):
+            for pat in self.polarity_cues[side].get(lang, []):
+                for m in pat.finditer(text):
+                    before = _WORD.findall(text[max(0, m.start() - 40) : m.start()])[-3:]
+                    negated = any(w.lower() in negs or w.lower().endswith("n't") for w in before)
+                    score += -sign if negated else sign
+        return score
+
+    def polarity(
+        self, x: np.ndarray, k: int, text: str = "", lang: str = "en", implied: str | None = None
+    ) -> tuple[str, float]:
+        """Polarity on issue ``k``: the favor-vs-against example vote (mean of the two best cosines
+        each) plus the support/rejection lexicon; "neutral" when the neutral examples are clearly
+        closest and no cue takes a side. A narrative label that implies a polarity (``implied``)
+        adds one vote of ``implied_weight``. Returns (polarity, confidence)."""
         s = {}
         for p in POLARITIES:
             ex = self.examples[p][k]
             s[p] = float(np.sort(ex @ x)[-2:].mean()) if len(ex) else -1.0
-        best_side = "favor" if s["favor"] >= s["against"] else "against"
-        side_margin = abs(s["favor"] - s["against"])
-        if s["neutral"] > s[best_side] + self.params.neutral_margin:
-            return "neutral", round(_sigmoid(20 * (s["neutral"] - s[best_side])), 3)
-        return best_side, round(_sigmoid(25 * side_margin), 3)
+        lex = self.lexicon_score(text, lang) if text else 0
+        vote = {"favor": 1.0, "against": -1.0}.get(implied or "", 0.0) * self.params.implied_weight
+        if (
+            lex == 0
+            and not vote
+            and s["neutral"] > max(s["favor"], s["against"]) + self.params.neutral_margin
+        ):
+            return "neutral", round(_sigmoid(20 * (s["neutral"] - max(s["favor"], s["against"]))), 3)
+        d = (s["favor"] - s["against"]) + self.params.lexicon_weight * math.tanh(lex) + vote
+        return ("favor" if d >= 0 else "against"), round(_sigmoid(4 * abs(d)), 3)
 
     def statement_stances(
         self, texts: Sequence[str], lang: str, labels: Sequence[Sequence[tuple[str, str]]] = ()
@@ -180,17 +235,21 @@ class StanceClassifier:
         for i in range(len(texts)):
             refs: dict[str, StanceRef] = {}
             for tax_node in labels[i] if i < len(labels) else ():
-                for issue, pol in self.implied.get(tax_node, {}).items():
-                    if issue in self.index and pol and issue not in refs:
-                        refs[issue] = StanceRef(issue, pol, 0.8)  # type: ignore[arg-type]
+                for issue, implied in self.implied.get(tax_node, {}).items():
+                    k = self.index.get(issue)
+                    corroborated = k is not None and z[i, k] >= self.params.topic_threshold - 1.0
+                    if corroborated and implied and issue not in refs:
+                        pol, conf = self.polarity(x[i], k, texts[i], lang, implied)
+                        refs[issue] = StanceRef(issue, pol, conf)  # type: ignore[arg-type]
             order = [int(k) for k in np.argsort(-z[i]) if z[i, k] >= self.params.topic_threshold]
+            order = [k for k in order if z[i, k] >= z[i, order[0]] - self.params.second_margin]
             for k in order:
                 if len(refs) >= self.params.max_issues:
                     break
                 issue = self.issues[k].id
                 if issue in refs:
                     continue
-                pol, conf = self.polarity(x[i], k)
+                pol, conf = self.polarity(x[i], k, texts[i], lang)
                 topic_conf = _sigmoid(float(z[i, k]) - self.params.topic_threshold)
                 refs[issue] = StanceRef(issue, pol, round(conf * topic_conf, 3))  # type: ignore[arg-type]
             out.append(list(refs.values()))

@@ -207,7 +207,7 @@ def read_examples(path: str | Path, tax: Taxonomy) -> list[tuple[Document, set[s
             ids.add(node.id)
             if node.parent:
                 ids.add(node.parent)
-        lang = rec.get("lang") or rec.get("language") or ident.identify(text) or "en"
+        lang = rec.get("lang") or rec.get("language") or ident.classify(text)[0] or "en"
         out.append((Document(source=where, text=text, language=lang), ids))
     return out
 
