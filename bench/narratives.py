@@ -123,11 +123,14 @@ def sweep(clf, rows, scores, folds=2, seed=0):
 
 
 def train_folds(clf, rows, scores, folds=2, seed=0):
+    """Zero-shot vs a head trained on the other folds, both scored on the held-out fold."""
+    from undertow.narratives.classify import NarrativeClassifier
     from undertow.narratives.train import fit_head
 
     idx = list(range(len(rows)))
     random.Random(seed).shuffle(idx)
     parts = [idx[k::folds] for k in range(folds)]
+    tax = clf.compiled[0].taxonomy
     zs, tr = [], []
     for k in range(folds):
         test = parts[k]
@@ -137,12 +140,13 @@ def train_folds(clf, rows, scores, folds=2, seed=0):
             g = rows[i][2]
             ids = {x for x in g.coarse | g.fine if x != "Other" and not x.endswith(":Other")}
             pairs.append((rows[i][1], ids))
-        clf.heads = {}
         zs.append(score(clf, [rows[i] for i in test], [scores[i] for i in test]))
         head, _ = fit_head(clf, 0, pairs)
-        clf.heads = {clf.compiled[0].taxonomy.id: head}
-        tr.append(score(clf, [rows[i] for i in test], [scores[i] for i in test]))
-        clf.heads = {}
+        tuned = NarrativeClassifier(
+            [tax], clf.params, use_heads=False, neutral=clf.neutral, extra={tax.id: head}
+        )
+        test_scores = [tuned.document_scores(rows[i][1])[0] for i in test]
+        tr.append(score(tuned, [rows[i] for i in test], test_scores))
     for name, rs in (("zero-shot", zs), ("trained head", tr)):
         agg = {}
         for lang in rs[0]:

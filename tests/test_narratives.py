@@ -163,7 +163,12 @@ def test_train_writes_a_head_that_is_used_and_refused_when_stale(tmp_path: Path)
     head_file = tmp_path / "plain.head.json"
     assert head_file.exists()
     head = load_head(load_taxonomy(tax))
-    assert head is not None and head.examples == 5 and "sanctions-backfire" in head.node_ids
+    assert head is not None and head.examples == 5
+    assert set(head.offsets) <= {
+        "nuclear-escalation-fears",
+        "nuclear-weapons-will-be-used",
+        "sanctions-backfire",
+    }
     assert NarrativeClassifier([load_taxonomy(tax)]).heads  # loaded with the taxonomy
     changed = dict(PLAIN, narratives=[*PLAIN["narratives"], {"label": "New line"}])
     tax.write_text(yaml.safe_dump(changed), encoding="utf-8")

@@ -395,8 +395,8 @@ def train(
         raise typer.BadParameter("say where to write the head", param_hint="--out")
     tr.save_head(head, target)
     out.print(
-        f"trained on {len(pairs)} examples: precision {fit['precision']:.3f}, recall {fit['recall']:.3f} "
-        f"(on the examples); head written to {target}",
+        f"trained on {len(pairs)} examples: samples-F1 on them coarse {fit['coarse_f1']:.3f}, "
+        f"fine {fit['fine_f1']:.3f}; head written to {target}",
         highlight=False,
     )
 

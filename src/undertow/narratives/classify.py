@@ -242,9 +242,10 @@ class Neutral:
         return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
 
 
-def compile_taxonomy(tax: Taxonomy, neutral: Neutral, params: Params) -> _Compiled:
+def compile_taxonomy(tax: Taxonomy, neutral: Neutral, params: Params, head: Any = None) -> _Compiled:
     if params.borrow:
         tax, _ = borrow_examples(tax, params)
+    tax = _with_mined(tax, head)
     nodes = [n for n in tax.nodes if not n.is_other]
     index = {n.id: i for i, n in enumerate(nodes)}
     own_text: list[list[str]] = []
@@ -316,6 +317,16 @@ class DocScores:
     statement_z: np.ndarray | None = None  # statements x nodes, when the document has statements
 
 
+def _with_mined(tax: Taxonomy, head: Any) -> Taxonomy:
+    """The taxonomy with a trained head's mined examples added to its nodes."""
+    if head is None or not head.mined:
+        return tax
+    from dataclasses import replace
+
+    nodes = [replace(n, examples=[*n.examples, *head.mined.get(n.id, [])]) for n in tax.nodes]
+    return Taxonomy(tax.id, tax.name, nodes, tax.description, tax.version, tax.source)
+
+
 class NarrativeClassifier:
     """Classifies documents and their statements against one or more taxonomies."""
 
@@ -327,17 +338,21 @@ class NarrativeClassifier:
         params: Params | None = None,
         background: Background | None = None,
         use_heads: bool = True,
+        neutral: Neutral | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         from undertow.narratives.train import load_head
 
         self.params = params or Params()
-        self.neutral = Neutral(background or load_background())
-        self.compiled = [compile_taxonomy(t, self.neutral, self.params) for t in taxonomies]
-        self.heads: dict[str, Any] = {}
+        self.neutral = neutral or Neutral(background or load_background())
+        self.heads: dict[str, Any] = dict(extra or {})
         for t in taxonomies if use_heads else ():
             head = load_head(t)  # a trained head beside the taxonomy file (``undertow train``)
             if head is not None:
                 self.heads[t.id] = head
+        self.compiled = [
+            compile_taxonomy(t, self.neutral, self.params, self.heads.get(t.id)) for t in taxonomies
+        ]
 
     @property
     def taxonomies(self) -> list[Taxonomy]:
@@ -419,12 +434,10 @@ class NarrativeClassifier:
         p = self.params
         score = self.doc_features(s)
         head = self.heads.get(comp.taxonomy.id)
-        if head is not None:
-            decision = head.decision(score, s, comp)
-            thr_doc = thr_sub = 0.0
-        else:
-            decision = score
-            thr_doc, thr_sub = p.doc_threshold, p.sub_threshold
+        decision = score
+        if head is not None and head.offsets:  # trained per-node threshold offsets
+            decision = score - head.offset_vector([n.id for n in comp.nodes])
+        thr_doc, thr_sub = p.doc_threshold, p.sub_threshold
         tops = [j for j in range(len(comp.nodes)) if comp.parent_of[j] < 0]
         tops.sort(key=lambda j: -decision[j])
         chosen = [j for j in tops if decision[j] >= thr_doc]

@@ -1,17 +1,18 @@
-"""``undertow train``: fit a light head on user-labelled examples for one taxonomy.
+"""``undertow train``: adapt a taxonomy to a team's labelled examples.
 
-Zero-shot scores are good at ranking but their best threshold differs from label to label (and
-from one team's notion of a label to another's). The head learns that from labelled texts:
+Zero-shot scores rank well, but two things are specific to a team: what its labels look like in
+its own material, and where each label's threshold lies. The head learns both, conservatively:
 
-- **Features** per (text, node): the zero-shot document score, the best sentence z-score, the share
-  of sentences over z = 2, and the cosine between the text's mean sentence vector and the node's
-  centroid (the "dominant topic" of the text), plus a bias.
-- **Model**: one logistic regression per node, shrunk towards a global one fitted on all nodes'
-  pooled rows (so a node with three positives still gets a sensible threshold), with L2 on the
-  difference. Full-batch gradient descent in numpy; deterministic.
-- **Output**: JSON beside the taxonomy (``mine.yaml`` -> ``mine.head.json``) or ``--out``. The
-  classifier loads it when it loads the taxonomy and uses its logits in place of the fixed
-  zero-shot thresholds (a label is kept when its probability is at least 0.5).
+- **Mined examples.** For each labelled text and each of its labels, the sentence that scores
+  highest for that label (the whole text when it is statement-sized) becomes an extra example of
+  the node, when it is already somewhat close (z >= 1). The classifier adds them to the node's
+  prototypes when it loads the taxonomy.
+- **Per-node threshold offsets.** With the mined examples in place, each node's document-score
+  threshold is shifted by the offset in [-1.5, +2] that maximises its F1 on the examples minus a
+  shrinkage penalty (so a node seen twice barely moves); a global offset is fitted first.
+
+The head is JSON beside the taxonomy (``mine.yaml`` -> ``mine.head.json``) or ``--out``; it is
+refused, with a message, when the taxonomy's node ids have changed since training.
 
 Examples are JSONL ``{"text": "...", "labels": ["id", "label", "narr: sub", ...], "lang": "en"}``
 (no labels, or ``["Other"]``, for a text that carries none) or a documents folder with a
@@ -23,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,16 +34,15 @@ from undertow.errors import DataFileError, InputError
 from undertow.narratives.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
-    from undertow.narratives.classify import DocScores, NarrativeClassifier, _Compiled
+    from undertow.narratives.classify import NarrativeClassifier
     from undertow.records import Document
 
 __all__ = ["Head", "fit_head", "head_path", "load_head"]
 
-N_FEATURES = 5
-_STEPS = 600
-_LR = 0.5
-_L2_GLOBAL = 1e-3
-_L2_LOCAL = 0.5
+_OFFSETS = np.arange(-1.5, 2.01, 0.25)
+_SHRINK = 0.05  # samples-F1 (coarse + fine) given up per unit of offset, per text
+_MIN_Z = 1.0  # a mined sentence must be at least this close to the node already
+_MAX_MINED = 30  # per node
 
 
 def head_path(tax: Taxonomy) -> Path | None:
@@ -61,41 +61,21 @@ def _fingerprint(tax: Taxonomy) -> str:
 class Head:
     taxonomy: str
     fingerprint: str
-    node_ids: list[str]
-    weights: np.ndarray  # nodes x N_FEATURES
-    examples: int
+    offsets: dict[str, float]  # node id -> threshold offset
+    mined: dict[str, list[str]] = field(default_factory=dict)  # node id -> extra examples
+    examples: int = 0
 
-    def decision(self, score: np.ndarray, s: DocScores, comp: _Compiled | None = None) -> np.ndarray:
-        return (features(score, s, comp) * self.weights).sum(axis=1)
+    def offset_vector(self, node_ids: Sequence[str]) -> np.ndarray:
+        return np.asarray([self.offsets.get(n, 0.0) for n in node_ids], dtype=np.float32)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "taxonomy": self.taxonomy,
             "fingerprint": self.fingerprint,
-            "node_ids": self.node_ids,
-            "weights": self.weights.round(5).tolist(),
-            "features": ["doc_score", "best_z", "share_over_2", "topic_cosine", "bias"],
             "examples": self.examples,
+            "offsets": {k: round(v, 3) for k, v in self.offsets.items()},
+            "mined": self.mined,
         }
-
-
-def features(score: np.ndarray, s: DocScores, comp: _Compiled | None = None) -> np.ndarray:
-    """nodes x N_FEATURES for one text."""
-    n = len(score)
-    z = s.z if len(s.z) else np.zeros((1, n), dtype=np.float32)
-    topic = np.zeros(n, dtype=np.float32)
-    if comp is not None and s.mean_vector is not None:
-        topic = comp.centroid @ s.mean_vector
-    return np.stack(
-        [
-            score / 4.0,
-            z.max(axis=0) / 4.0,
-            (z >= 2.0).mean(axis=0),
-            topic * 4.0,
-            np.ones(n, dtype=np.float32),
-        ],
-        axis=1,
-    ).astype(np.float32)
 
 
 def load_head(tax: Taxonomy, path: str | Path | None = None) -> Head | None:
@@ -105,74 +85,110 @@ def load_head(tax: Taxonomy, path: str | Path | None = None) -> Head | None:
     try:
         raw = json.loads(p.read_text(encoding="utf-8"))
         head = Head(
-            taxonomy=raw["taxonomy"],
-            fingerprint=raw["fingerprint"],
-            node_ids=list(raw["node_ids"]),
-            weights=np.asarray(raw["weights"], dtype=np.float32),
+            taxonomy=str(raw["taxonomy"]),
+            fingerprint=str(raw["fingerprint"]),
+            offsets={str(k): float(v) for k, v in raw["offsets"].items()},
+            mined={str(k): [str(x) for x in v] for k, v in raw.get("mined", {}).items()},
             examples=int(raw.get("examples", 0)),
         )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DataFileError(str(p), f"not a trained head: {exc}") from exc
-    if head.fingerprint != _fingerprint(tax) or head.weights.shape != (len(head.node_ids), N_FEATURES):
+    if head.fingerprint != _fingerprint(tax):
         raise DataFileError(
             str(p), f"trained for another version of taxonomy {tax.id!r}: run undertow train again"
         )
     return head
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
-
-
-def _fit(x: np.ndarray, y: np.ndarray, prior: np.ndarray, l2: float, weight: np.ndarray) -> np.ndarray:
-    w = prior.copy()
-    for _ in range(_STEPS):
-        p = _sigmoid(x @ w)
-        g = x.T @ ((p - y) * weight) / weight.sum() + l2 * (w - prior)
-        w -= _LR * g
-    return w
-
-
 def fit_head(
-    clf: NarrativeClassifier, tax_index: int, texts: Sequence[tuple[Document, set[str]]]
+    clf: NarrativeClassifier, tax_index: int, texts: Sequence[tuple[Document, set[str]]], mine: bool = False
 ) -> tuple[Head, dict[str, float]]:
-    """Fit on (document, gold node ids) pairs; returns the head and its fit on those examples."""
-    comp = clf.compiled[tax_index]
-    nodes = comp.nodes
-    rows: list[np.ndarray] = []
-    labels: list[np.ndarray] = []
-    for doc, gold in texts:
-        s = clf.document_scores(doc)[tax_index]
-        score = clf.doc_features(s)
-        rows.append(features(score, s, comp))
-        labels.append(np.asarray([n.id in gold for n in nodes], dtype=np.float32))
-    if not rows:
+    """Fit on (document, gold node ids) pairs. ``clf`` must be built without a head for this
+    taxonomy; returns the head and its fit on the examples (precision, recall)."""
+    if not texts:
         raise InputError("examples", "no labelled examples")
-    x = np.stack(rows)  # texts x nodes x F
-    y = np.stack(labels)  # texts x nodes
-    pos = y.sum()
-    if pos == 0:
+    comp = clf.compiled[tax_index]
+    tax = comp.taxonomy
+    ids = [n.id for n in comp.nodes]
+    if not any(g & set(ids) for _, g in texts):
         raise InputError("examples", "no example carries any label of this taxonomy")
-    flat_x, flat_y = x.reshape(-1, N_FEATURES), y.reshape(-1)
-    balance = np.where(flat_y > 0, (flat_y.size - pos) / pos, 1.0).astype(np.float32) ** 0.5
-    start = np.zeros(N_FEATURES, dtype=np.float32)
-    start[0], start[-1] = 2.0, -3.0  # the zero-shot rule: score over ~6 z
-    global_w = _fit(flat_x, flat_y, start, _L2_GLOBAL, balance)
-    weights = np.zeros((len(nodes), N_FEATURES), dtype=np.float32)
-    for j in range(len(nodes)):
-        yj = y[:, j]
-        npos = yj.sum()
-        bal = np.where(yj > 0, (len(yj) - npos) / max(npos, 1.0), 1.0).astype(np.float32) ** 0.5
-        weights[j] = _fit(x[:, j], yj, global_w, _L2_LOCAL, bal) if npos else global_w
-    pred = (np.einsum("tnf,nf->tn", x, weights) >= 0).astype(np.float32)
-    tp = float((pred * y).sum())
+    # 1. mine examples (off by default: on the dev set they helped EN/RU and hurt UK)
+    mined: dict[str, list[str]] = {}
+    for doc, gold in texts if mine else ():
+        s = clf.document_scores(doc)[tax_index]
+        if not len(s.z):
+            continue
+        short = len(s.z) <= clf.params.short_text
+        for j, nid in enumerate(ids):
+            if nid not in gold:
+                continue
+            i = int(np.argmax(s.z[:, j]))
+            if s.z[i, j] < _MIN_Z or len(mined.get(nid, [])) >= _MAX_MINED:
+                continue
+            a, b = s.spans[i]
+            sent = doc.text.strip() if short else doc.text[a:b]
+            if sent not in mined.setdefault(nid, []):
+                mined[nid].append(sent)
+    # 2. threshold offsets, on the zero-shot scores (scores with examples mined from the same
+    #    texts would be inflated in-sample), chosen by coordinate ascent on the samples-F1 of the
+    #    full decision (narratives, margins, sub-narratives, "Other"), with shrinkage towards 0
+    from undertow.evaluation.narratives import predicted_sets, samples_f1
+
+    head = Head(tax.id, _fingerprint(tax), {}, mined, len(texts))
+    doc_scores = [clf.document_scores(d)[tax_index] for d, _ in texts]
+    golds = [predicted_sets(_as_labels(tax, g), tax) for _, g in texts]
+    saved = clf.heads.get(tax.id)
+
+    def objective(offsets: dict[str, float]) -> float:
+        head.offsets = offsets
+        clf.heads[tax.id] = head
+        preds = [predicted_sets(clf._decide(comp, s), tax) for s in doc_scores]
+        f = samples_f1([g.coarse for g in golds], [p.coarse for p in preds])
+        f += samples_f1([g.fine for g in golds], [p.fine for p in preds])
+        return f - _SHRINK * sum(abs(v) for v in offsets.values()) / len(texts)
+
+    try:
+        offsets = {nid: 0.0 for nid in ids}
+        best = objective(offsets)
+        for o in _OFFSETS:  # one global shift first
+            cand = {nid: float(o) for nid in ids}
+            val = objective(cand)
+            if val > best + 1e-9:
+                best, offsets = val, cand
+        for _ in range(2):  # then each node on its own
+            for nid in ids:
+                for o in _OFFSETS:
+                    cand = dict(offsets)
+                    cand[nid] = float(o)
+                    val = objective(cand)
+                    if val > best + 1e-9:
+                        best, offsets = val, cand
+    finally:
+        if saved is None:
+            clf.heads.pop(tax.id, None)
+        else:
+            clf.heads[tax.id] = saved
+    head.offsets = {k: v for k, v in offsets.items() if v}
+    clf.heads[tax.id] = head
+    preds = [predicted_sets(clf._decide(comp, s), tax) for s in doc_scores]
+    if saved is None:
+        clf.heads.pop(tax.id, None)
     fit = {
-        "examples": float(len(texts)),
-        "precision": tp / max(float(pred.sum()), 1.0),
-        "recall": tp / max(float(y.sum()), 1.0),
+        "coarse_f1": samples_f1([g.coarse for g in golds], [p.coarse for p in preds]),
+        "fine_f1": samples_f1([g.fine for g in golds], [p.fine for p in preds]),
     }
-    head = Head(comp.taxonomy.id, _fingerprint(comp.taxonomy), [n.id for n in nodes], weights, len(texts))
     return head, fit
+
+
+def _as_labels(tax: Taxonomy, ids: set[str]) -> list[Any]:
+    from undertow.records import NarrativeLabel
+
+    out = []
+    for nid in ids:
+        n = tax.get(nid)
+        if n is not None:
+            out.append(NarrativeLabel(n.id, n.label, tax.id, n.parent))
+    return out
 
 
 def read_examples(path: str | Path, tax: Taxonomy) -> list[tuple[Document, set[str]]]:
