@@ -8,7 +8,7 @@ EVAL   ?= ../shared/eval
 
 export HF_HUB_OFFLINE = 1
 
-.PHONY: install demo test lint bench bench-extraction bench-ingest bench-annotate clean
+.PHONY: install demo test lint bench bench-extraction bench-ingest bench-annotate bench-narratives clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "undertow needs Python >= 3.11"'
@@ -35,7 +35,7 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 
 ## benchmarks (not part of make test)
-bench: bench-extraction bench-ingest bench-annotate
+bench: bench-extraction bench-ingest bench-annotate bench-narratives
 
 bench-extraction: install
 	$(BIN)/python bench/extraction.py --eval-dir $(EVAL)
@@ -47,6 +47,11 @@ bench-annotate: install
 	$(BIN)/python bench/annotate_speed.py
 	$(BIN)/undertow eval statements
 	$(BIN)/undertow eval events
+
+bench-narratives: install
+	$(BIN)/undertow eval narratives --taxonomy semeval-urw --docs bench/data/narratives-dev --gold bench/data/narratives-dev/labels.tsv
+	$(BIN)/python bench/narratives.py --speed --train-folds 2
+	$(BIN)/undertow eval stances
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .ruff_cache
