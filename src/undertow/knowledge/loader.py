@@ -40,15 +40,21 @@ def data_path(name: str) -> Path:
     return Path(str(resources.files("undertow") / "data" / name))
 
 
-def load_yaml_model(path: str | Path, model: type[M]) -> M:
-    """Read ``path`` and validate it against ``model``; errors name the file and the field."""
+def read_yaml(path: str | Path) -> object:
+    """The parsed contents of a YAML (or JSON) file; errors name the file."""
     p = Path(path)
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise DataFileError(str(p), f"cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
         raise DataFileError(str(p), f"not valid YAML: {exc}") from exc
+
+
+def load_yaml_model(path: str | Path, model: type[M]) -> M:
+    """Read ``path`` and validate it against ``model``; errors name the file and the field."""
+    p = Path(path)
+    raw = read_yaml(p)
     if not isinstance(raw, dict):
         raise DataFileError(str(p), "expected a mapping at the top level")
     try:

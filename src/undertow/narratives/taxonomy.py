@@ -19,10 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from undertow.errors import DataFileError
-from undertow.knowledge.loader import data_path
+from undertow.knowledge.loader import data_path, read_yaml
 
 __all__ = [
     "SHIPPED",
@@ -308,13 +306,7 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     p = Path(path)
     if str(path) in SHIPPED:  # "--taxonomy war-rhetoric"
         p = data_path(f"taxonomies/{SHIPPED[str(path)]}")
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataFileError(str(p), f"cannot read: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise DataFileError(str(p), f"not valid YAML or JSON: {exc}") from exc
-    return parse_taxonomy(raw, source=str(p), default_id=slugify(p.stem))
+    return parse_taxonomy(read_yaml(p), source=str(p), default_id=slugify(p.stem))
 
 
 def parse_taxonomy(raw: Any, source: str = "<taxonomy>", default_id: str = "taxonomy") -> Taxonomy:
