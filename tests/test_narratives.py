@@ -115,6 +115,37 @@ def test_gold_and_predictions_map_onto_the_taxonomy(tmp_path: Path) -> None:
         load_gold(bad, tax)
 
 
+def test_full_path_sub_labels_borrow_examples_and_resolve_gold(tmp_path: Path) -> None:
+    from undertow.narratives.classify import Params, borrow_examples
+
+    tax = parse_taxonomy(
+        {
+            "narratives": [
+                {
+                    "label": "URW: Discrediting Ukraine",
+                    "subnarratives": [
+                        {"label": "URW: Discrediting Ukraine: Ukraine is a puppet of the West"},
+                        {"label": "URW: Discrediting Ukraine: Other"},
+                    ],
+                }
+            ]
+        }
+    )
+    sub = "urw-discrediting-ukraine-ukraine-is-a-puppet-of-the-west"
+    assert tax["urw-discrediting-ukraine-other"].is_other
+    _, matched = borrow_examples(tax, Params())
+    assert matched == {
+        "urw-discrediting-ukraine": "discrediting-ukraine",
+        sub: "ukraine-is-a-puppet-of-the-west",
+    }
+    gold = tmp_path / "labels.tsv"
+    gold.write_text(
+        "d1\tURW: Discrediting Ukraine\tURW: Discrediting Ukraine: Ukraine is a puppet of the West\n",
+        encoding="utf-8",
+    )
+    assert load_gold(gold, tax)["d1"].fine == {sub}
+
+
 def test_eval_narratives_command(tmp_path: Path) -> None:
     from undertow.cli import app
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from undertow.errors import InputError
-from undertow.narratives.taxonomy import Taxonomy, _norm, _strip_domain
+from undertow.narratives.taxonomy import Taxonomy, _norm, _strip_domain, short_label
 from undertow.records import Document, NarrativeLabel
 
 __all__ = ["Gold", "load_gold", "predicted_sets", "samples_f1"]
@@ -54,7 +54,7 @@ def _fine_key(tax: Taxonomy, label: str, source: str) -> str:
     if rest == "other":
         return f"{narr.id}:Other"
     for c in tax.children(narr.id):
-        if rest in (_norm(c.label), _norm(c.id)):
+        if rest in (_norm(c.label), _norm(c.id), _norm(short_label(c, tax))):
             return f"{narr.id}:Other" if c.is_other else c.id
     raise InputError(source, f"fine label {label!r}: {rest!r} is not a sub-narrative of {narr.label!r}")
 

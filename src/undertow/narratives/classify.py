@@ -154,31 +154,33 @@ def borrow_examples(tax: Taxonomy, params: Params) -> tuple[Taxonomy, dict[str, 
     ``borrow_cosine`` apart and each other's best match. Returns the copy and node id -> bank node."""
     from dataclasses import replace
 
-    from undertow.narratives.taxonomy import SHIPPED, _norm, _strip_domain, shipped_taxonomy
+    from undertow.narratives.taxonomy import SHIPPED, _norm, shipped_taxonomy, short_label
 
     bank = [n for name in SHIPPED for n in shipped_taxonomy(name).nodes if n.examples and not n.is_other]
     needy = [n for n in tax.nodes if not n.examples and not n.is_other]
     if not bank or not needy:
         return tax, {}
 
-    def key(n: Node) -> str:
-        return _norm(_strip_domain(n.label))
+    owner = {id(n): t for name in SHIPPED for t in [shipped_taxonomy(name)] for n in t.nodes}
 
-    def text(n: Node) -> str:
-        return f"{_strip_domain(n.label)}. {n.description}" if n.description else _strip_domain(n.label)
+    def key(n: Node, t: Taxonomy) -> str:
+        return _norm(short_label(n, t))
 
-    by_label = {(key(b), b.parent is None): b for b in bank}
+    def text(n: Node, t: Taxonomy) -> str:
+        return f"{short_label(n, t)}. {n.description}" if n.description else short_label(n, t)
+
+    by_label = {(key(b, owner[id(b)]), b.parent is None): b for b in bank}
     matched: dict[str, Node] = {}
     rest = []
     for n in needy:
-        b = by_label.get((key(n), n.parent is None))
+        b = by_label.get((key(n, tax), n.parent is None))
         if b is not None:
             matched[n.id] = b
         else:
             rest.append(n)
     if rest:
-        u = embed.encode_cached([text(n) for n in rest])
-        v = embed.encode_cached([text(b) for b in bank])
+        u = embed.encode_cached([text(n, tax) for n in rest])
+        v = embed.encode_cached([text(b, owner[id(b)]) for b in bank])
         sim = u @ v.T
         for i, n in enumerate(rest):
             j = int(np.argmax(sim[i]))

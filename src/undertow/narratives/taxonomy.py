@@ -37,7 +37,7 @@ __all__ = [
 SHIPPED = {"war-rhetoric": "war-rhetoric.yaml", "semeval-urw": "semeval-urw.yaml"}
 
 _POLARITIES = ("favor", "against", "neutral")
-_OTHER = re.compile(r"^\s*other\s*$", re.IGNORECASE)
+_OTHER = re.compile(r"^(?:.*:)?\s*other\s*$", re.IGNORECASE)  # "Other", "URW: Hidden plots: Other"
 
 
 def slugify(text: str) -> str:
@@ -145,6 +145,18 @@ def _norm(s: str) -> str:
 def _strip_domain(label: str) -> str:
     m = re.match(r"^\s*[A-Z]{2,5}\s*:\s*(.+)$", label)
     return m.group(1) if m else label
+
+
+def short_label(node: Node, tax: Taxonomy) -> str:
+    """A node's own words: without a "URW: " domain and, for a sub-narrative written as a full path
+    ("URW: Discrediting Ukraine: Ukraine is a puppet of the West"), without its narrative's label."""
+    label = _strip_domain(node.label)
+    parent = tax.get(node.parent) if node.parent else None
+    if parent is not None:
+        prefix = _strip_domain(parent.label)
+        if _norm(label).startswith(_norm(prefix) + " ") and ":" in label:
+            label = label.split(":")[-1].strip()
+    return label
 
 
 # --- loading -----------------------------------------------------------------------------------
