@@ -332,3 +332,32 @@ def test_seed_narratives_and_stances_are_found_with_evidence(seed_record: dict) 
         assert n["taxonomy"] == "war-rhetoric" and n["evidence"]
         for e in n["evidence"]:
             assert 0 <= e["start"] < e["end"] <= len(text)
+
+
+def test_statements_command_filters_by_narrative_and_issue(tmp_path: Path) -> None:
+    from undertow.cli import app
+
+    src = tmp_path / "a.txt"
+    src.write_text(
+        "Lavrov on the truce\n\n"
+        "Lavrov said any ceasefire before a final settlement would only let Kyiv rearm.\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "n.db")
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["ingest", str(src), "--db", db, "-q", "--published", "2026-02-05"]).exit_code == 0
+    )
+    res = runner.invoke(
+        app, ["statements", "--db", db, "--narrative", "ceasefire-lets-ukraine-rearm", "--format", "jsonl"]
+    )
+    rows = [json.loads(x) for x in res.output.splitlines()]
+    assert [r["speaker"]["actor_id"] for r in rows] == ["sergei-lavrov"]
+    res = runner.invoke(
+        app, ["statements", "--db", db, "--issue", "ceasefire-before-settlement", "--format", "jsonl"]
+    )
+    assert len(res.output.splitlines()) == 1
+    res = runner.invoke(app, ["statements", "--db", db, "--issue", "sanctions-relief", "--format", "jsonl"])
+    assert res.output.strip() == ""
+    table = runner.invoke(app, ["statements", "--db", db])
+    assert table.exit_code == 0 and "1 statement(s)" in table.output

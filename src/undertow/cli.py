@@ -263,23 +263,32 @@ def statements(
     actor: Annotated[str | None, typer.Option(help="Only this speaker (actor id).")] = None,
     since: Annotated[str | None, typer.Option(help="Said on or after (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Said on or before (YYYY-MM-DD).")] = None,
+    narrative: Annotated[str | None, typer.Option(help="Only statements with this narrative id.")] = None,
+    issue: Annotated[str | None, typer.Option(help="Only statements with a stance on this issue.")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 50,
     fmt: Annotated[str, typer.Option("--format", help="table or jsonl.")] = "table",
 ) -> None:
-    """Who said what: stored statements, oldest first (syndicated copies counted once)."""
+    """Who said what, with which framing: stored statements, oldest first (syndicated copies once)."""
     from undertow.store import Store
 
     with Store.open(db) as store:
         rows = store.statements(
-            actor=actor, since=_day(since, "--since"), until=_day(until, "--until"), limit=limit
+            actor=actor,
+            since=_day(since, "--since"),
+            until=_day(until, "--until"),
+            limit=limit,
+            narrative=narrative,
+            issue=issue,
         )
     if fmt == "jsonl":
         for r in rows:
             sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
         return
-    table = Table("date", "speaker", "kind", "medium", "outlet", "what was said")
+    table = Table("date", "speaker", "kind", "medium", "outlet", "what was said", "framing")
     for r in rows:
         content = r["content"]["text"]
+        framing = [n["id"] for n in r.get("narratives", [])[:1]]
+        framing += [f"{x['issue']}: {x['polarity']}" for x in r.get("stances", [])[:1]]
         table.add_row(
             r["date"] or "—",
             r["speaker"]["actor_id"] or "—",
@@ -287,6 +296,7 @@ def statements(
             r["medium"] or "—",
             r["outlet"] or "—",
             Text(content if len(content) < 140 else content[:137] + "…"),
+            Text("\n".join(framing) or "—"),
         )
     out.print(table)
     out.print(f"{len(rows)} statement(s)", highlight=False)

@@ -166,8 +166,11 @@ class Store:
         until: dt.date | None = None,
         include_duplicates: bool = False,
         limit: int | None = None,
+        narrative: str | None = None,
+        issue: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Statements of stored documents (record-contract dicts plus ``document_id``, ``outlet``,
+        """Statements of stored documents, optionally only those labelled with a ``narrative`` id
+        or carrying a stance on an ``issue`` (record-contract dicts plus ``document_id``, ``outlet``,
         ``published`` and ``date``: the day said, else the day published), oldest first.
         Syndicated copies are left out unless asked for."""
         q = select(
@@ -180,6 +183,10 @@ class Store:
             for row in conn.execute(q):
                 for st in json.loads(row.record).get("statements", []):
                     if actor and st["speaker"]["actor_id"] != actor:
+                        continue
+                    if narrative and narrative not in {n["id"] for n in st.get("narratives", [])}:
+                        continue
+                    if issue and issue not in {x["issue"] for x in st.get("stances", [])}:
                         continue
                     day = (st.get("said") or {}).get("start") or (
                         row.published.isoformat() if row.published else None
