@@ -24,6 +24,7 @@ demo: install
 	$(BIN)/undertow ingest src/undertow/data/demo --db $(DEMO_DB) --workers 2
 	$(BIN)/undertow stats --db $(DEMO_DB)
 	$(BIN)/undertow statements --db $(DEMO_DB) --since 2026-02-04 --limit 25
+	$(BIN)/undertow statements --db $(DEMO_DB) --issue ceasefire-before-settlement --limit 10
 	$(BIN)/undertow search "peacekeepers OR ceasefire" --db $(DEMO_DB) --limit 5
 
 ## test: lint and the whole test suite (tests that need ../shared skip cleanly without it)
