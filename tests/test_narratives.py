@@ -361,3 +361,36 @@ def test_statements_command_filters_by_narrative_and_issue(tmp_path: Path) -> No
     assert res.output.strip() == ""
     table = runner.invoke(app, ["statements", "--db", db])
     assert table.exit_code == 0 and "1 statement(s)" in table.output
+
+
+def test_a_multi_domain_taxonomy_labels_only_from_the_documents_domain() -> None:
+    tax = parse_taxonomy(
+        {
+            "URW": {
+                "Amplifying war-related fears": [
+                    "There is a real possibility that nuclear weapons will be employed"
+                ]
+            },
+            "CC": {
+                "Amplifying Climate Fears": [
+                    "Earth will be uninhabitable soon",
+                    "Doomsday scenarios for humans",
+                ]
+            },
+        }
+    )
+    assert [n.label for n in tax.narratives] == [
+        "URW: Amplifying war-related fears",
+        "CC: Amplifying Climate Fears",
+    ]
+    clf = NarrativeClassifier([tax], use_heads=False)
+    d = doc(
+        "Medvedev warned on Telegram that Western missiles striking Russia could lead to a nuclear "
+        "catastrophe that would leave nothing of Europe.\n\n"
+        "He said doomsday was closer than at any time since the Cuban missile crisis.\n\n"
+        "NATO said it saw no change in Russia's nuclear posture."
+    )
+    clf.classify_document(d)
+    labels = {n.label for n in d.narratives if n.parent is None}
+    assert "CC: Amplifying Climate Fears" not in labels
+    assert "URW: Amplifying war-related fears" in labels

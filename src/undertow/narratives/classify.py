@@ -64,6 +64,7 @@ class Params:
     short_text: int = 3  # texts of at most this many sentences are scored by their best one
     doc_margin: float = 1.0  # keep narratives whose score is within this of the best one
     max_narratives: int = 3
+    domain_margin: float = 0.05  # multi-domain taxonomies: domains within this cosine of the best
     sub_threshold: float = 3.5
     sub_margin: float = 0.5
     max_subs: int = 2
@@ -109,6 +110,8 @@ class _Compiled:
     has_examples: np.ndarray  # per node: bool
     cues: list[list[tuple[str, re.Pattern[str]]]]
     parent_of: np.ndarray  # per node: index of its parent, or -1
+    domain_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # per node
+    domain_centroids: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     mu: dict[str, np.ndarray] = field(default_factory=dict)
     sd: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -294,6 +297,7 @@ def compile_taxonomy(tax: Taxonomy, neutral: Neutral, params: Params, head: Any 
         cues=[n.cue_patterns() for n in nodes],
         parent_of=parent_of,
     )
+    _domains(comp)
     for lang in neutral.languages:
         x = neutral.vectors[lang]
         raw = (
@@ -302,6 +306,32 @@ def compile_taxonomy(tax: Taxonomy, neutral: Neutral, params: Params, head: Any 
         )
         comp.mu[lang], comp.sd[lang] = _moments(raw)
     return comp
+
+
+def _domains(comp: _Compiled) -> None:
+    """Taxonomies with several domains ("URW: ...", "CC: ..." labels): each domain's topic centroid,
+    so a document is only labelled from the domain(s) it is about."""
+    names: list[str] = []
+    of = np.zeros(len(comp.nodes), dtype=int)
+    for j, n in enumerate(comp.nodes):
+        top = n if comp.parent_of[j] < 0 else comp.nodes[int(comp.parent_of[j])]
+        m = re.match(r"^\s*([A-Z]{2,5})\s*:", top.label)
+        name = m.group(1) if m else ""
+        if name not in names:
+            names.append(name)
+        of[j] = names.index(name)
+    comp.domain_of = of
+    if len(names) < 2:
+        return
+    cents = []
+    for d in range(len(names)):
+        rows = [comp.centroid[j] for j in range(len(comp.nodes)) if of[j] == d]
+        rows += [
+            comp.examples[i] for j in range(len(comp.nodes)) if of[j] == d for i in comp.example_owner[j]
+        ]
+        c = np.mean(rows, axis=0)
+        cents.append(c / max(float(np.linalg.norm(c)), 1e-8))
+    comp.domain_centroids = np.stack(cents).astype(np.float32)
 
 
 def _moments(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -428,8 +458,9 @@ class NarrativeClassifier:
             s.statement_z = self.sentence_z(comp, texts, lang) if texts else None
             labels.extend(self._decide(comp, s))
             if s.statement_z is not None:
+                allowed = self._allowed(comp, s)
                 for st, row in zip(doc.statements, s.statement_z, strict=True):
-                    st.narratives.extend(self._statement_labels(comp, row))
+                    st.narratives.extend(self._statement_labels(comp, np.where(allowed, row, -np.inf)))
         doc.narratives = labels
 
     def _decide(self, comp: _Compiled, s: DocScores) -> list[NarrativeLabel]:
@@ -439,6 +470,7 @@ class NarrativeClassifier:
         decision = score
         if head is not None and head.offsets:  # trained per-node threshold offsets
             decision = score - head.offset_vector([n.id for n in comp.nodes])
+        decision = np.where(self._allowed(comp, s), decision, -np.inf)
         thr_doc, thr_sub = p.doc_threshold, p.sub_threshold
         tops = [j for j in range(len(comp.nodes)) if comp.parent_of[j] < 0]
         tops.sort(key=lambda j: -decision[j])
@@ -468,6 +500,16 @@ class NarrativeClassifier:
                         )
                     )
         return out
+
+    def _allowed(self, comp: _Compiled, s: DocScores) -> np.ndarray:
+        """Per node, whether its domain is one the document is about. A taxonomy with several
+        domains ("URW: ...", "CC: ...") labels a document only from the domains whose prototypes are
+        closest to its mean sentence vector (within ``domain_margin``)."""
+        if len(comp.domain_centroids) < 2 or s.mean_vector is None:
+            return np.ones(len(comp.nodes), dtype=bool)
+        sims = comp.domain_centroids @ s.mean_vector
+        ok = np.nonzero(sims >= sims.max() - self.params.domain_margin)[0]
+        return np.isin(comp.domain_of, ok)
 
     def _label(self, comp: _Compiled, node: Node, margin: float, s: DocScores, j: int) -> NarrativeLabel:
         p = self.params

@@ -291,6 +291,16 @@ class _Builder:
         return out
 
 
+def _is_domain(v: Any) -> bool:
+    """{"Discrediting Ukraine": [...], ...}: a domain's narratives, not one node's fields."""
+    return (
+        isinstance(v, dict)
+        and bool(v)
+        and not (set(map(str, v)) & _KNOWN)
+        and all(isinstance(x, list | dict) or x is None for x in v.values())
+    )
+
+
 def _first(raw: dict[str, Any], keys: tuple[str, ...]) -> Any:
     for k in keys:
         if k in raw:
@@ -335,26 +345,32 @@ def parse_taxonomy(raw: Any, source: str = "<taxonomy>", default_id: str = "taxo
         narratives = raw["narratives"]
         domain = raw.get("domain")
         meta = raw
-    else:  # a bare mapping: narrative label -> subs, or domain -> {narrative label -> subs}
+    else:  # a bare mapping: narrative label -> subs, or domain -> {narrative label -> subs}, ...
         meta = {}
         narratives = raw
         domain = None
-        if len(raw) == 1:
-            ((only_key, only_val),) = raw.items()
-            if isinstance(only_val, dict) and all(
-                isinstance(v, list | dict) or v is None for v in only_val.values()
-            ):
-                domain, narratives = str(only_key), only_val
-    if not narratives:
+    # (domain, narratives) blocks: a mapping whose values all look like {label: subs} is domains
+    if (
+        not isinstance(narratives, dict)
+        or not narratives
+        or not all(_is_domain(v) for v in narratives.values())
+    ):
+        blocks = [(domain, narratives)]
+    else:
+        blocks = [(str(k), v) for k, v in narratives.items()]
+    if not any(n for _, n in blocks):
         raise DataFileError(source, "no narratives")
-    try:
-        entries = _items(narratives)
-    except TypeError as exc:
-        raise DataFileError(source, f"narratives: expected a list or a mapping, got {exc}") from exc
-    for i, (node, key_label) in enumerate(entries):
-        if domain and key_label and not key_label.startswith(f"{domain}:"):
-            key_label = f"{domain}: {key_label}"
-        b.add(node, f"narratives[{i}]", None, key_label)
+    i = 0
+    for dom, block in blocks:
+        try:
+            entries = _items(block)
+        except TypeError as exc:
+            raise DataFileError(source, f"narratives: expected a list or a mapping, got {exc}") from exc
+        for node, key_label in entries:
+            if dom and key_label and not key_label.startswith(f"{dom}:"):
+                key_label = f"{dom}: {key_label}"
+            b.add(node, f"narratives[{i}]", None, key_label)
+            i += 1
     tax_id = str(meta.get("taxonomy") or meta.get("id") or default_id)
     if not re.match(r"^[\w.-]+$", tax_id):
         raise DataFileError(source, f"taxonomy id {tax_id!r} must be a slug")
