@@ -394,3 +394,22 @@ def test_a_multi_domain_taxonomy_labels_only_from_the_documents_domain() -> None
     labels = {n.label for n in d.narratives if n.parent is None}
     assert "CC: Amplifying Climate Fears" not in labels
     assert "URW: Amplifying war-related fears" in labels
+
+
+def test_encodings_of_fixed_lists_are_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from undertow.narratives import embed
+
+    monkeypatch.setenv("UNDERTOW_CACHE", str(tmp_path))
+    texts = [f"Sentence number {i} about the talks in Geneva." for i in range(10)]
+    first = embed.encode_cached(texts)
+    files = list(tmp_path.glob("*.npy"))
+    assert len(files) == 1
+    for t in texts:
+        embed._CACHE.pop(t, None)
+    files[0].write_bytes(b"damaged")  # a broken file is recomputed, never trusted
+    again = embed.encode_cached(texts)
+    assert np.allclose(first, again) and np.load(files[0]).shape == (10, embed.DIM)
+    monkeypatch.setenv("UNDERTOW_CACHE", "off")
+    assert embed.cache_dir() is None
