@@ -21,8 +21,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "bench" / "data" / "narratives-dev"
 
@@ -242,7 +240,7 @@ def main(argv=None) -> int:
         train_folds(clf, rows, scores, args.train_folds)
     if args.speed:
         speed(clf, rows)
-    _ = np
+
     return 0
 
 

@@ -20,10 +20,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from undertow.errors import InputError
 from undertow.narratives.taxonomy import Taxonomy, _norm, _strip_domain, short_label
 from undertow.records import Document, NarrativeLabel
+
+if TYPE_CHECKING:
+    from undertow.pipeline import Pipeline
 
 __all__ = ["Gold", "load_gold", "predicted_sets", "samples_f1"]
 
@@ -129,11 +133,10 @@ def find_docs(root: Path) -> dict[str, Path]:
     return out
 
 
-def read_document(path: Path, pipeline: object) -> Document:
+def read_document(path: Path, pipeline: Pipeline) -> Document:
+    """One document file through ``pipeline`` (extract, language, and whatever stages it runs)."""
     from undertow.ingest.sources import Sources
-    from undertow.pipeline import Pipeline
 
-    assert isinstance(pipeline, Pipeline)
     items = list(Sources().items([str(path)]))
     if not items:
         raise InputError(str(path), "no document")

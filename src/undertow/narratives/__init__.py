@@ -23,9 +23,14 @@ class Classifier:
         self.stances = stances
 
     def classify(self, doc: Document) -> None:
-        self.narratives.classify_document(doc)
+        from undertow.narratives import embed
+
+        # statement contents are encoded once, for both classifiers
+        texts = [st.content_text for st in doc.statements]
+        x = embed.encode(texts) if texts else None
+        self.narratives.classify_document(doc, statement_vectors=x)
         if self.stances is not None:
-            self.stances.classify(doc)
+            self.stances.classify(doc, statement_vectors=x)
 
 
 @lru_cache(maxsize=4)
@@ -35,7 +40,9 @@ def _cached(taxonomies: tuple[str, ...]) -> Classifier:
     from undertow.narratives.taxonomy import load_taxonomies
 
     taxes = load_taxonomies(taxonomies)
-    return Classifier(NarrativeClassifier(taxes), StanceClassifier(taxonomies=taxes))
+    narratives = NarrativeClassifier(taxes)
+    # one embedded background for both classifiers
+    return Classifier(narratives, StanceClassifier(taxonomies=taxes, neutral=narratives.neutral))
 
 
 def default_classifier(taxonomies: Sequence[str] = ()) -> Classifier:

@@ -107,8 +107,7 @@ class _Compiled:
     example_owner: list[np.ndarray]  # per node: row indices into ``examples`` it owns
     negatives: np.ndarray
     negative_owner: list[np.ndarray]
-    has_examples: np.ndarray  # per node: bool
-    cues: list[list[tuple[str, re.Pattern[str]]]]
+    cues: Cues
     parent_of: np.ndarray  # per node: index of its parent, or -1
     domain_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # per node
     domain_centroids: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
@@ -143,11 +142,17 @@ class _Compiled:
         raw = self.affinity(x, params) - params.neutral_scale * near[:, None]
         return (raw - self.mu[key]) / self.sd[key]
 
-    def cue_hits(self, text: str, lang: str) -> np.ndarray:
-        hits = np.zeros(len(self.nodes), dtype=bool)
-        for j, pats in enumerate(self.cues):
-            hits[j] = any((cl in ("*", lang)) and p.search(text) for cl, p in pats)
-        return hits
+
+Cues = list[list[tuple[str, re.Pattern[str]]]]  # per label: (language or "*", pattern)
+
+
+def cue_hits(cues: Cues, texts: Sequence[str], lang: str) -> np.ndarray:
+    """texts x labels: whether one of the label's cues for ``lang`` (or for any language) occurs."""
+    hits = np.zeros((len(texts), len(cues)), dtype=bool)
+    for i, t in enumerate(texts):
+        for j, pats in enumerate(cues):
+            hits[i, j] = any(cl in ("*", lang) and p.search(t) for cl, p in pats)
+    return hits
 
 
 def borrow_examples(tax: Taxonomy, params: Params) -> tuple[Taxonomy, dict[str, str]]:
@@ -233,8 +238,8 @@ class Neutral:
         self.vectors["*"] = np.concatenate(list(self.vectors.values()))
         self.languages = list(self.vectors)
 
-    def closeness(self, x: np.ndarray, lang: str, params: Params, self_included: bool = False) -> np.ndarray:
-        """Per sentence, the mean cosine of its ``neutral_k`` nearest background sentences of its
+    def closeness(self, x: np.ndarray, lang: str, k: int, self_included: bool = False) -> np.ndarray:
+        """Per sentence, the mean cosine of its ``k`` nearest background sentences of its
         language (all languages for another one). ``self_included``: ``x`` is the background
         itself, so each sentence's own row is left out."""
         if len(x) == 0:
@@ -243,7 +248,7 @@ class Neutral:
         sims = x @ b.T
         if self_included:
             sims = np.where(sims > 0.9999, -1.0, sims)
-        k = min(params.neutral_k, sims.shape[1])
+        k = min(k, sims.shape[1])
         return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
 
 
@@ -293,7 +298,6 @@ def compile_taxonomy(tax: Taxonomy, neutral: Neutral, params: Params, head: Any 
         example_owner=[np.asarray(o, dtype=int) for o in ex_owner],
         negatives=embed.encode_cached(neg_texts),
         negative_owner=[np.asarray(o, dtype=int) for o in neg_owner],
-        has_examples=np.asarray([len(o) > 0 for o in ex_owner]),
         cues=[n.cue_patterns() for n in nodes],
         parent_of=parent_of,
     )
@@ -302,7 +306,7 @@ def compile_taxonomy(tax: Taxonomy, neutral: Neutral, params: Params, head: Any 
         x = neutral.vectors[lang]
         raw = (
             comp.affinity(x, params)
-            - params.neutral_scale * neutral.closeness(x, lang, params, self_included=True)[:, None]
+            - params.neutral_scale * neutral.closeness(x, lang, params.neutral_k, self_included=True)[:, None]
         )
         comp.mu[lang], comp.sd[lang] = _moments(raw)
     return comp
@@ -392,13 +396,20 @@ class NarrativeClassifier:
 
     # --- scoring ----------------------------------------------------------------------------
 
-    def sentence_z(self, comp: _Compiled, texts: Sequence[str], lang: str) -> np.ndarray:
+    def sentence_z(
+        self, comp: _Compiled, texts: Sequence[str], lang: str, x: np.ndarray | None = None
+    ) -> np.ndarray:
+        """texts x nodes: calibrated scores, cue bonus added, narratives lifted to their best child.
+        ``x``: the texts' vectors when the caller already has them."""
         if not texts:
             return np.zeros((0, len(comp.nodes)), dtype=np.float32)
-        x = embed.encode(texts)
-        z = comp.z(x, self.neutral.closeness(x, lang, self.params), lang, self.params)
-        for i, t in enumerate(texts):
-            z[i] += self.params.cue_bonus * comp.cue_hits(t, lang)
+        x = embed.encode(texts) if x is None else x
+        return self._scored(comp, x, self.neutral.closeness(x, lang, self.params.neutral_k), texts, lang)
+
+    def _scored(
+        self, comp: _Compiled, x: np.ndarray, near: np.ndarray, texts: Sequence[str], lang: str
+    ) -> np.ndarray:
+        z = comp.z(x, near, lang, self.params) + self.params.cue_bonus * cue_hits(comp.cues, texts, lang)
         return self._lift_parents(comp, z)
 
     def _lift_parents(self, comp: _Compiled, z: np.ndarray) -> np.ndarray:
@@ -416,13 +427,11 @@ class NarrativeClassifier:
         mean = vectors.mean(axis=0) if len(vectors) else None
         if mean is not None:
             mean /= max(float(np.linalg.norm(mean)), 1e-8)
-        near = self.neutral.closeness(vectors, lang, self.params)
+        near = self.neutral.closeness(vectors, lang, self.params.neutral_k)
+        units = [*texts, doc.title] if doc.title else texts
         out = []
         for comp in self.compiled:
-            z = comp.z(vectors, near, lang, self.params)
-            for i, t in enumerate([*texts, doc.title] if doc.title else texts):
-                z[i] += self.params.cue_bonus * comp.cue_hits(t, lang)
-            z = self._lift_parents(comp, z)
+            z = self._scored(comp, vectors, near, units, lang)
             title_z = z[-1] if doc.title else None
             out.append(DocScores(spans, z[: len(texts)], title_z, mean))
         return out
@@ -447,15 +456,18 @@ class NarrativeClassifier:
 
     # --- decisions --------------------------------------------------------------------------
 
-    def classify_document(self, doc: Document) -> None:
-        """Fill ``doc.narratives`` and each statement's ``narratives``."""
+    def classify_document(self, doc: Document, statement_vectors: np.ndarray | None = None) -> None:
+        """Fill ``doc.narratives`` and each statement's ``narratives``. ``statement_vectors``: the
+        statements' content vectors, when the caller has encoded them already (stances use them too)."""
         if not doc.text.strip():
             return
         labels: list[NarrativeLabel] = []
         lang = doc.language or "en"
         texts = [st.content_text for st in doc.statements]
+        if texts and statement_vectors is None:
+            statement_vectors = embed.encode(texts)
         for comp, s in zip(self.compiled, self.document_scores(doc), strict=True):
-            s.statement_z = self.sentence_z(comp, texts, lang) if texts else None
+            s.statement_z = self.sentence_z(comp, texts, lang, statement_vectors) if texts else None
             labels.extend(self._decide(comp, s))
             if s.statement_z is not None:
                 allowed = self._allowed(comp, s)
@@ -521,16 +533,6 @@ class NarrativeClassifier:
         ev.sort(key=lambda sp: sp.start)
         conf = round(_sigmoid(p.confidence_slope * float(margin)), 3)
         return NarrativeLabel(node.id, node.label, comp.taxonomy.id, node.parent, conf, ev)
-
-    def classify_statements(self, doc: Document) -> None:
-        if not doc.statements:
-            return
-        lang = doc.language or "en"
-        texts = [st.content_text for st in doc.statements]
-        for comp in self.compiled:
-            z = self.sentence_z(comp, texts, lang)
-            for st, row in zip(doc.statements, z, strict=True):
-                st.narratives.extend(self._statement_labels(comp, row))
 
     def _statement_labels(self, comp: _Compiled, row: np.ndarray) -> list[LabelRef]:
         """The best narrative(s) over the statement threshold (a second one only within

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from undertow.knowledge.loader import Slug, data_path, load_yaml_model
 from undertow.narratives import embed
-from undertow.narratives.classify import Background, Neutral, Params, load_background
+from undertow.narratives.classify import Background, Neutral, cue_hits, load_background
 from undertow.narratives.taxonomy import Taxonomy, compile_cue
 from undertow.records import DateRange, Document, Stance, StanceRef, Statement
 
@@ -91,6 +91,7 @@ class StanceParams:
     cue_bonus: float = 2.0
     max_issues: int = 2
     second_margin: float = 1.0  # a second issue must score within this of the first
+    neutral_k: int = 5  # closeness to plain news: mean cosine of the k nearest background sentences
     neutral_margin: float = 0.02  # neutral examples must beat favor/against by this much
     lexicon_weight: float = 1.0  # weight of tanh(lexicon score) beside the example vote
     implied_weight: float = 0.0  # weight of a narrative label's implied polarity (0: measured best)
@@ -157,7 +158,6 @@ class StanceClassifier:
             self.topic_examples.append(embed.encode_cached(spec.favor + spec.against + spec.neutral))
         self.centroid = np.stack(cent).astype(np.float32)
         self.cues = [[(lang, compile_cue(c)) for lang, cs in s.cues.items() for c in cs] for s in self.issues]
-        self._neutral_params = Params()
         self.neutral = neutral or Neutral(background or load_background())
         lex = load_polarity_lexicon()
         self.polarity_cues = lex.compiled()
@@ -166,7 +166,7 @@ class StanceClassifier:
         self.sd: dict[str, np.ndarray] = {}
         for lang in self.neutral.languages:
             x = self.neutral.vectors[lang]
-            raw = self._topic_raw(x) - self.neutral.closeness(x, lang, self._neutral_params, True)[:, None]
+            raw = self._topic_raw(x) - self.neutral.closeness(x, lang, self.params.neutral_k, True)[:, None]
             self.mu[lang], self.sd[lang] = raw.mean(axis=0), np.maximum(raw.std(axis=0), 0.01)
 
     def _topic_raw(self, x: np.ndarray) -> np.ndarray:
@@ -181,13 +181,9 @@ class StanceClassifier:
         """Issue affinity minus closeness to neutral news, as z-scores over the background."""
         x = embed.encode(texts) if x is None else x
         key = lang if lang in self.mu else "*"
-        near = self.neutral.closeness(x, lang, self._neutral_params)
+        near = self.neutral.closeness(x, lang, self.params.neutral_k)
         z = (self._topic_raw(x) - near[:, None] - self.mu[key]) / self.sd[key]
-        for i, t in enumerate(texts):
-            for k, pats in enumerate(self.cues):
-                if any(cl in ("*", lang) and p.search(t) for cl, p in pats):
-                    z[i, k] += self.params.cue_bonus
-        return z
+        return z + self.params.cue_bonus * cue_hits(self.cues, texts, lang)
 
     def lexicon_score(self, text: str, lang: str) -> int:
         """Support cues minus rejection cues; a negation up to three words before a cue flips it."""
@@ -224,12 +220,17 @@ class StanceClassifier:
         return ("favor" if d >= 0 else "against"), round(_sigmoid(4 * abs(d)), 3)
 
     def statement_stances(
-        self, texts: Sequence[str], lang: str, labels: Sequence[Sequence[tuple[str, str]]] = ()
+        self,
+        texts: Sequence[str],
+        lang: str,
+        labels: Sequence[Sequence[tuple[str, str]]] = (),
+        x: np.ndarray | None = None,
     ) -> list[list[StanceRef]]:
-        """Per text, its stances. ``labels`` are (taxonomy, node id) narrative labels per text."""
+        """Per text, its stances. ``labels`` are (taxonomy, node id) narrative labels per text;
+        ``x`` the texts' vectors when the caller already has them."""
         if not texts:
             return []
-        x = embed.encode(texts)
+        x = embed.encode(texts) if x is None else x
         z = self.topic_z(texts, lang, x)
         out: list[list[StanceRef]] = []
         for i in range(len(texts)):
@@ -255,7 +256,7 @@ class StanceClassifier:
             out.append(list(refs.values()))
         return out
 
-    def classify(self, doc: Document) -> None:
+    def classify(self, doc: Document, statement_vectors: np.ndarray | None = None) -> None:
         """Fill each statement's ``stances`` and the document's aggregated ``stances``."""
         if not doc.statements:
             doc.stances = []
@@ -263,7 +264,8 @@ class StanceClassifier:
         lang = doc.language or "en"
         texts = [st.content_text for st in doc.statements]
         labels = [[(n.taxonomy, n.id) for n in st.narratives] for st in doc.statements]
-        for st, refs in zip(doc.statements, self.statement_stances(texts, lang, labels), strict=True):
+        refs_per = self.statement_stances(texts, lang, labels, statement_vectors)
+        for st, refs in zip(doc.statements, refs_per, strict=True):
             st.stances = refs
         doc.stances = aggregate(doc.statements, doc.published)
 
