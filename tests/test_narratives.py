@@ -413,3 +413,12 @@ def test_encodings_of_fixed_lists_are_cached_on_disk(tmp_path: Path, monkeypatch
     assert np.allclose(first, again) and np.load(files[0]).shape == (10, embed.DIM)
     monkeypatch.setenv("UNDERTOW_CACHE", "off")
     assert embed.cache_dir() is None
+
+
+def test_train_examples_name_the_bad_line(tmp_path: Path) -> None:
+    from undertow.narratives.train import read_examples
+
+    ex = tmp_path / "ex.jsonl"
+    ex.write_text(json.dumps({"text": "fine", "labels": []}) + "\n\n{not json\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"ex\.jsonl:3: invalid JSON"):
+        read_examples(ex, parse_taxonomy(PLAIN))

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from undertow.knowledge.loader import read_jsonl
 from undertow.language.events import EVENT_TYPES, EventGuess, classify_sentence
 
 __all__ = ["GSR_MAP", "evaluate_plover", "format_report", "main", "scores"]
@@ -61,12 +62,10 @@ def _number(rec_id: str) -> int:
 
 def load_gsr(path: str | Path, limit: int | None = None) -> list[dict[str, Any]]:
     rows = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                rows.append(json.loads(line))
-                if limit is not None and len(rows) >= limit:
-                    break
+    for _, rec in read_jsonl(path):
+        rows.append(rec)
+        if limit is not None and len(rows) >= limit:
+            break
     return rows
 
 

@@ -17,22 +17,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from undertow.knowledge.loader import read_jsonl
+
 __all__ = ["DEFAULT_GOLD", "evaluate", "format_report"]
 
 DEFAULT_GOLD = Path(__file__).resolve().parents[3] / "bench" / "data" / "stances-dev.jsonl"
 
 
 def load(path: str | Path) -> list[dict[str, Any]]:
-    rows = []
-    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                from undertow.errors import InputError
-
-                raise InputError(f"{path}:{i}", f"not JSON: {exc.msg}") from exc
-    return rows
+    return [rec for _, rec in read_jsonl(path)]
 
 
 def evaluate(path: str | Path, classifier: Any = None) -> dict[str, Any]:

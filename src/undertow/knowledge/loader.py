@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ValidationError
@@ -49,6 +51,24 @@ def read_yaml(path: str | Path) -> object:
         raise DataFileError(str(p), f"cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
         raise DataFileError(str(p), f"not valid YAML: {exc}") from exc
+
+
+def read_jsonl(path: str | Path) -> Iterator[tuple[str, Any]]:
+    """``(where, record)`` for each non-blank line of a JSONL file; ``where`` is "path:line".
+    A line that is not JSON raises ``InputError`` naming the file and line."""
+    from undertow.errors import InputError
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(str(p), f"cannot read: {exc.strerror or exc}") from exc
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                yield f"{p}:{n}", json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{p}:{n}", f"invalid JSON: {exc.msg}") from exc
 
 
 def load_yaml_model(path: str | Path, model: type[M]) -> M:

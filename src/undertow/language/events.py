@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -105,6 +105,13 @@ class TypeEntry(BaseModel):
         return self
 
 
+def _known_keys(v: dict[str, Any], known: Sequence[str], what: str) -> dict[str, Any]:
+    for k in v:
+        if k not in known:
+            raise ValueError(f"unknown {what} {k!r} (known: {', '.join(known)})")
+    return v
+
+
 class LangFrames(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -156,18 +163,12 @@ class Lexicon(BaseModel):
     @field_validator("types")
     @classmethod
     def _types(cls, v: dict[str, TypeEntry]) -> dict[str, TypeEntry]:
-        for k in v:
-            if k not in EVENT_TYPES:
-                raise ValueError(f"unknown event type {k!r} (known: {', '.join(EVENT_TYPES)})")
-        return v
+        return _known_keys(v, EVENT_TYPES, "event type")
 
     @field_validator("frames")
     @classmethod
     def _frames(cls, v: dict[str, LangFrames]) -> dict[str, LangFrames]:
-        for k in v:
-            if k not in LANGS:
-                raise ValueError(f"unknown language {k!r} (known: {', '.join(LANGS)})")
-        return v
+        return _known_keys(v, LANGS, "language")
 
     @field_validator("countries")
     @classmethod

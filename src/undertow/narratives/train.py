@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from undertow.errors import DataFileError, InputError
+from undertow.knowledge.loader import read_jsonl
 from undertow.narratives.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -199,14 +200,9 @@ def read_examples(path: str | Path, tax: Taxonomy) -> list[tuple[Document, set[s
 
     ident = get_identifier(("en", "ru", "uk"))
     out = []
-    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{i}"
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(where, f"not JSON: {exc.msg}") from exc
+    for where, rec in read_jsonl(path):
+        if not isinstance(rec, dict):
+            raise InputError(where, "expected a JSON object")
         text = rec.get("text")
         if not isinstance(text, str) or not text.strip():
             raise InputError(where, "needs a non-empty 'text'")
