@@ -191,6 +191,7 @@ def test_train_writes_a_head_that_is_used_and_refused_when_stale(tmp_path: Path)
     ex.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["train", "--taxonomy", str(tax), "--examples", str(ex)])
     assert res.exit_code == 0, res.output
+    assert "trained on 5 examples" in res.output
     head_file = tmp_path / "plain.head.json"
     assert head_file.exists()
     head = load_head(load_taxonomy(tax))

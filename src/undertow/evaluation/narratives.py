@@ -150,7 +150,6 @@ def evaluate(
     docs_dir: str | Path,
     gold_path: str | Path,
     classifier: object | None = None,
-    statements: bool = False,
     limit: int | None = None,
 ) -> tuple[list[Result], float]:
     from undertow.narratives.classify import NarrativeClassifier
@@ -163,7 +162,7 @@ def evaluate(
         raise InputError(str(docs_dir), f"no document file for gold id(s) {', '.join(missing[:5])}")
     clf = classifier if classifier is not None else NarrativeClassifier([tax])
     assert isinstance(clf, NarrativeClassifier)
-    pipe = Pipeline(PipelineOptions(annotate=statements, classify=False))
+    pipe = Pipeline(PipelineOptions(annotate=False, classify=False))
     results: list[Result] = []
     ids = list(gold)[:limit] if limit else list(gold)
     t0 = time.perf_counter()

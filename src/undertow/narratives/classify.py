@@ -4,9 +4,8 @@ How a label is decided (``docs/taxonomy.md`` explains it for users):
 
 1. **Prototypes.** Each node of a taxonomy is embedded (``embed.py``) from its label, its
    description and its example sentences; a narrative also owns its sub-narratives' prototypes.
-2. **Sentence score.** A sentence's raw score for a node mixes its cosine to the node's
-   label+description centroid with the mean of its two best cosines to the node's examples, minus a
-   penalty when a negative example is closer than the best positive one.
+2. **Sentence score.** A sentence's affinity to a node is the mean of its two best cosines to the
+   node's examples, minus its closeness to plain news (its nearest background sentences).
 3. **Calibration per language.** Raw cosines are not comparable across labels (a vague description
    attracts everything) nor across languages (a Russian sentence scores lower against English
    examples). So every raw score becomes a z-score against the distribution of that node's scores
@@ -17,8 +16,8 @@ How a label is decided (``docs/taxonomy.md`` explains it for users):
    stand far enough above the background, keeping at most a few narratives close to the best one;
    a sub-narrative is chosen among the chosen narrative's children the same way, else the
    narrative's "Other". A statement gets the labels its content scores highest on.
-6. **Trained heads** (``train.py``), when present for a taxonomy, replace the fixed decision rule
-   with a per-node logistic model over the same features plus the embedding.
+6. **Trained heads** (``train.py``), when present for a taxonomy, shift each node's threshold by
+   the offset learned from the team's labelled examples.
 
 Every label keeps its evidence (character spans of the sentences that carried it) and a confidence
 that is a logistic function of its decision score (fitted on the team's dev set).
@@ -252,10 +251,9 @@ class Neutral:
         return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
 
 
-def compile_taxonomy(tax: Taxonomy, neutral: Neutral, params: Params, head: Any = None) -> _Compiled:
+def compile_taxonomy(tax: Taxonomy, neutral: Neutral, params: Params) -> _Compiled:
     if params.borrow:
         tax, _ = borrow_examples(tax, params)
-    tax = _with_mined(tax, head)
     nodes = [n for n in tax.nodes if not n.is_other]
     index = {n.id: i for i, n in enumerate(nodes)}
     own_text: list[list[str]] = []
@@ -353,16 +351,6 @@ class DocScores:
     statement_z: np.ndarray | None = None  # statements x nodes, when the document has statements
 
 
-def _with_mined(tax: Taxonomy, head: Any) -> Taxonomy:
-    """The taxonomy with a trained head's mined examples added to its nodes."""
-    if head is None or not head.mined:
-        return tax
-    from dataclasses import replace
-
-    nodes = [replace(n, examples=[*n.examples, *head.mined.get(n.id, [])]) for n in tax.nodes]
-    return Taxonomy(tax.id, tax.name, nodes, tax.description, tax.version, tax.source)
-
-
 class NarrativeClassifier:
     """Classifies documents and their statements against one or more taxonomies."""
 
@@ -386,9 +374,7 @@ class NarrativeClassifier:
             head = load_head(t)  # a trained head beside the taxonomy file (``undertow train``)
             if head is not None:
                 self.heads[t.id] = head
-        self.compiled = [
-            compile_taxonomy(t, self.neutral, self.params, self.heads.get(t.id)) for t in taxonomies
-        ]
+        self.compiled = [compile_taxonomy(t, self.neutral, self.params) for t in taxonomies]
 
     @property
     def taxonomies(self) -> list[Taxonomy]:

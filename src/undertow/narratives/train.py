@@ -1,15 +1,11 @@
-"""``undertow train``: adapt a taxonomy to a team's labelled examples.
+"""``undertow train``: adapt a taxonomy's thresholds to a team's labelled examples.
 
-Zero-shot scores rank well, but two things are specific to a team: what its labels look like in
-its own material, and where each label's threshold lies. The head learns both, conservatively:
-
-- **Mined examples.** For each labelled text and each of its labels, the sentence that scores
-  highest for that label (the whole text when it is statement-sized) becomes an extra example of
-  the node, when it is already somewhat close (z >= 1). The classifier adds them to the node's
-  prototypes when it loads the taxonomy.
-- **Per-node threshold offsets.** With the mined examples in place, each node's document-score
-  threshold is shifted by the offset in [-1.5, +2] that maximises its F1 on the examples minus a
-  shrinkage penalty (so a node seen twice barely moves); a global offset is fitted first.
+Zero-shot scores rank well, but where each label's threshold lies is specific to a team and its
+material. The head is one threshold offset per node, in [-1.5, +2], found by coordinate ascent on
+the samples-F1 (coarse + fine) of the full decision over the examples (narratives, margins,
+sub-narratives, "Other"), after one global shift, with a shrinkage penalty so a rarely seen node
+barely moves. (Adding each labelled text's best sentence as an extra example was tried and left
+out: it helped English and Russian and hurt Ukrainian on the dev set.)
 
 The head is JSON beside the taxonomy (``mine.yaml`` -> ``mine.head.json``) or ``--out``; it is
 refused, with a message, when the taxonomy's node ids have changed since training.
@@ -24,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +38,6 @@ __all__ = ["Head", "fit_head", "head_path", "load_head"]
 
 _OFFSETS = np.arange(-1.5, 2.01, 0.25)
 _SHRINK = 0.05  # samples-F1 (coarse + fine) given up per unit of offset, per text
-_MIN_Z = 1.0  # a mined sentence must be at least this close to the node already
-_MAX_MINED = 30  # per node
 
 
 def head_path(tax: Taxonomy) -> Path | None:
@@ -63,7 +57,6 @@ class Head:
     taxonomy: str
     fingerprint: str
     offsets: dict[str, float]  # node id -> threshold offset
-    mined: dict[str, list[str]] = field(default_factory=dict)  # node id -> extra examples
     examples: int = 0
 
     def offset_vector(self, node_ids: Sequence[str]) -> np.ndarray:
@@ -75,7 +68,6 @@ class Head:
             "fingerprint": self.fingerprint,
             "examples": self.examples,
             "offsets": {k: round(v, 3) for k, v in self.offsets.items()},
-            "mined": self.mined,
         }
 
 
@@ -89,7 +81,6 @@ def load_head(tax: Taxonomy, path: str | Path | None = None) -> Head | None:
             taxonomy=str(raw["taxonomy"]),
             fingerprint=str(raw["fingerprint"]),
             offsets={str(k): float(v) for k, v in raw["offsets"].items()},
-            mined={str(k): [str(x) for x in v] for k, v in raw.get("mined", {}).items()},
             examples=int(raw.get("examples", 0)),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -102,7 +93,7 @@ def load_head(tax: Taxonomy, path: str | Path | None = None) -> Head | None:
 
 
 def fit_head(
-    clf: NarrativeClassifier, tax_index: int, texts: Sequence[tuple[Document, set[str]]], mine: bool = False
+    clf: NarrativeClassifier, tax_index: int, texts: Sequence[tuple[Document, set[str]]]
 ) -> tuple[Head, dict[str, float]]:
     """Fit on (document, gold node ids) pairs. ``clf`` must be built without a head for this
     taxonomy; returns the head and its fit on the examples (precision, recall)."""
@@ -113,29 +104,10 @@ def fit_head(
     ids = [n.id for n in comp.nodes]
     if not any(g & set(ids) for _, g in texts):
         raise InputError("examples", "no example carries any label of this taxonomy")
-    # 1. mine examples (off by default: on the dev set they helped EN/RU and hurt UK)
-    mined: dict[str, list[str]] = {}
-    for doc, gold in texts if mine else ():
-        s = clf.document_scores(doc)[tax_index]
-        if not len(s.z):
-            continue
-        short = len(s.z) <= clf.params.short_text
-        for j, nid in enumerate(ids):
-            if nid not in gold:
-                continue
-            i = int(np.argmax(s.z[:, j]))
-            if s.z[i, j] < _MIN_Z or len(mined.get(nid, [])) >= _MAX_MINED:
-                continue
-            a, b = s.spans[i]
-            sent = doc.text.strip() if short else doc.text[a:b]
-            if sent not in mined.setdefault(nid, []):
-                mined[nid].append(sent)
-    # 2. threshold offsets, on the zero-shot scores (scores with examples mined from the same
-    #    texts would be inflated in-sample), chosen by coordinate ascent on the samples-F1 of the
-    #    full decision (narratives, margins, sub-narratives, "Other"), with shrinkage towards 0
+    # threshold offsets by coordinate ascent on the samples-F1 of the full decision, shrunk to 0
     from undertow.evaluation.narratives import predicted_sets, samples_f1
 
-    head = Head(tax.id, _fingerprint(tax), {}, mined, len(texts))
+    head = Head(tax.id, _fingerprint(tax), {}, len(texts))
     doc_scores = [clf.document_scores(d)[tax_index] for d, _ in texts]
     golds = [predicted_sets(_as_labels(tax, g), tax) for _, g in texts]
     saved = clf.heads.get(tax.id)
