@@ -218,6 +218,9 @@ class Statement:
     confidence: float = 0.0
     narratives: list[LabelRef] = field(default_factory=list)
     stances: list[StanceRef] = field(default_factory=list)
+    # the content's sentence vector from the classify stage; not part of the record JSON (the
+    # store keeps it for unlabelled statements, which new-narrative discovery clusters)
+    vector: Any = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {

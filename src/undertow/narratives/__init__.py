@@ -28,6 +28,9 @@ class Classifier:
         # statement contents are encoded once, for both classifiers
         texts = [st.content_text for st in doc.statements]
         x = embed.encode(texts) if texts else None
+        if x is not None:
+            for st, v in zip(doc.statements, x, strict=True):
+                st.vector = v
         self.narratives.classify_document(doc, statement_vectors=x)
         if self.stances is not None:
             self.stances.classify(doc, statement_vectors=x)

@@ -379,7 +379,7 @@ def parse_taxonomy(raw: Any, source: str = "<taxonomy>", default_id: str = "taxo
             raise DataFileError(
                 source, "'Other' cannot be a narrative: a document with no narrative gets none"
             )
-    return Taxonomy(
+    tax = Taxonomy(
         id=tax_id,
         name=str(meta.get("name") or tax_id),
         nodes=b.nodes,
@@ -387,6 +387,24 @@ def parse_taxonomy(raw: Any, source: str = "<taxonomy>", default_id: str = "taxo
         version=str(meta.get("version") or "1"),
         source=source,
     )
+    for n in tax.nodes:
+        _PARSED[(tax.id, n.id)] = n
+    return tax
+
+
+_PARSED: dict[tuple[str, str], Node] = {}  # every node of every taxonomy parsed in this process
+
+
+def known_node(taxonomy: str, node_id: str) -> Node | None:
+    """A node of a taxonomy parsed in this process, or of a shipped one (statement labels name
+    only the taxonomy and the node; this finds the node's parent and label)."""
+    hit = _PARSED.get((taxonomy, node_id))
+    if hit is None:
+        for name in SHIPPED:
+            t = shipped_taxonomy(name)
+            if t.id == taxonomy:
+                return t.get(node_id)
+    return hit
 
 
 @lru_cache(maxsize=8)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, inspect, select
 
 from undertow.store import dialects
-from undertow.store.schema import TABLES_V1, metadata, schema_version
+from undertow.store.schema import TABLES_V1, TABLES_V2, metadata, schema_version
 
 Migration = tuple[int, str, Callable[[Connection], None]]
 
@@ -23,8 +23,16 @@ def _v1(conn: Connection) -> None:
     dialects.for_connection(conn).create_search_index(conn)
 
 
+def _v2(conn: Connection) -> None:
+    from undertow.store.store import index_statements  # the same indexing as a new ingest
+
+    metadata.create_all(conn, tables=TABLES_V2)
+    index_statements(conn)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "documents, near-duplicate index, feeds, ingest errors, full-text search", _v1),
+    (2, "statements, labels and stances as rows; dynamics state: counts, first-seen, clusters, alerts", _v2),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -105,3 +106,154 @@ ingest_errors = Table(  # migration 1
 )
 
 TABLES_V1 = [schema_version, documents, doc_minhash, doc_lsh, feeds, feed_items, ingest_errors]
+
+
+# --- migration 2: statements as rows, and the dynamics stage's state (issue 5) -----------------
+# The documents table keeps each record's JSON; these tables index its statements so that the
+# dynamics stage (series, first-seen, bursts, shifts, alerts, briefs) reads only the days it needs.
+
+statements = Table(  # migration 2
+    "statements",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),  # arrival order: the track watermark
+    Column("id", String(40), nullable=False, unique=True),
+    Column("doc_id", String(32), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("day", Date, index=True),  # the day said, else the document's day published
+    Column("said_start", Date),
+    Column("said_end", Date),
+    Column("published", Date),
+    Column("canonical", Boolean, nullable=False),  # False for statements of syndicated copies
+    Column("outlet_id", String(128)),
+    Column("outlet_kind", String(32)),
+    Column("state_affiliated", Boolean),
+    Column("language", String(8)),
+    Column("speaker", String(128), index=True),  # actor id (None: unattributed)
+    Column("kind", String(16), nullable=False),
+    Column("medium", String(64)),
+    Column("text", Text, nullable=False),  # the statement's content
+    Column("sentence", Text, nullable=False),  # the sentence(s) that carry it, for citations
+    Column("start", Integer, nullable=False),  # content span in the document text
+    Column("end", Integer, nullable=False),
+    Column("aspect", String(12)),  # "new" | "habitual": what the text itself says about the line's age
+    Column("confidence", Float, nullable=False),
+    Column("vector", LargeBinary),  # float16 sentence vector, kept for unlabelled statements (discovery)
+)
+
+statement_labels = Table(  # migration 2
+    "statement_labels",
+    metadata,
+    Column("statement_id", String(40), ForeignKey("statements.id", ondelete="CASCADE"), nullable=False),
+    Column("label", String(128), nullable=False),
+    Column("taxonomy", String(64), nullable=False),
+    Column("parent", String(128)),  # the narrative of a sub-narrative
+    Column("confidence", Float, nullable=False),
+    Column("day", Date),  # copied from the statement, for per-label day scans
+    Index("ix_statement_labels_label_day", "label", "day"),
+    Index("ix_statement_labels_statement", "statement_id"),
+)
+
+statement_stances = Table(  # migration 2
+    "statement_stances",
+    metadata,
+    Column("statement_id", String(40), ForeignKey("statements.id", ondelete="CASCADE"), nullable=False),
+    Column("issue", String(128), nullable=False),
+    Column("polarity", String(8), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("speaker", String(128)),
+    Column("day", Date),
+    Index("ix_statement_stances_speaker_issue_day", "speaker", "issue", "day"),
+    Index("ix_statement_stances_statement", "statement_id"),
+)
+
+track_state = Table(  # migration 2: key/value bookkeeping of the dynamics stage (watermarks)
+    "track_state",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+daily_counts = Table(  # migration 2: canonical statements per day, dimension, key and outlet
+    "daily_counts",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column(
+        "dim", String(16), primary_key=True
+    ),  # all | docs | narrative | narrative-doc | actor | language | issue
+    Column("key", String(160), primary_key=True),
+    Column("outlet_id", String(128), primary_key=True),  # "" when the document has no outlet
+    Column("n", Integer, nullable=False),
+    Index("ix_daily_counts_dim_key_day", "dim", "key", "day"),
+)
+
+first_seen = Table(  # migration 2: the first statement per narrative, and per actor x narrative
+    "first_seen",
+    metadata,
+    Column("scope", String(16), primary_key=True),  # narrative | actor
+    Column("key", String(300), primary_key=True),  # "<label>" or "<actor>|<label>"
+    Column("label", String(128), nullable=False),
+    Column("actor", String(128)),
+    Column("day", Date, nullable=False),
+    Column("statement_id", String(40), nullable=False),
+    Column("seen", Integer, nullable=False),  # statements counted so far
+    Column("habitual", Integer, nullable=False),  # of which the text says the line is old
+)
+
+clusters = Table(  # migration 2: candidate narratives from unlabelled statements
+    "clusters",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("centroid", LargeBinary, nullable=False),  # float32, unit length
+    Column("size", Integer, nullable=False),
+    Column("first_day", Date),
+    Column("last_day", Date),
+    Column("status", String(12), nullable=False),  # candidate | promoted | dismissed
+    Column("promoted_as", String(128)),
+)
+
+cluster_members = Table(  # migration 2
+    "cluster_members",
+    metadata,
+    Column("cluster_id", String(16), ForeignKey("clusters.id", ondelete="CASCADE"), nullable=False),
+    Column("statement_id", String(40), nullable=False),
+    Column("day", Date),
+    Column("similarity", Float, nullable=False),
+    Index("ix_cluster_members_cluster", "cluster_id"),
+)
+
+alerts = Table(  # migration 2
+    "alerts",
+    metadata,
+    Column("id", String(24), primary_key=True),  # hash of rule and subject: the deduplication key
+    Column("rule", String(64), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("day", Date, nullable=False, index=True),
+    Column("subject", String(300), nullable=False),  # what it is about: "<label>", "<actor>|<issue>"
+    Column("title", Text, nullable=False),
+    Column("payload", Text, nullable=False),  # the whole alert as JSON (evidence bundle included)
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+alert_deliveries = Table(  # migration 2: webhook deliveries, so a failed one is retried next run
+    "alert_deliveries",
+    metadata,
+    Column("alert_id", String(24), primary_key=True),
+    Column("target", Text, primary_key=True),
+    Column("ok", Boolean, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("status", Integer),
+    Column("error", Text),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+TABLES_V2 = [
+    statements,
+    statement_labels,
+    statement_stances,
+    track_state,
+    daily_counts,
+    first_seen,
+    clusters,
+    cluster_members,
+    alerts,
+    alert_deliveries,
+]

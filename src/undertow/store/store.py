@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Engine, create_engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select, update
 
 from undertow.config import db_url
 from undertow.ingest.dedupe import Fingerprint, is_duplicate
@@ -15,7 +15,18 @@ from undertow.records import Document, Outlet, Paragraph, content_hash
 from undertow.store import dialects
 from undertow.store.dialects import SearchFilters
 from undertow.store.migrations import migrate
-from undertow.store.schema import doc_lsh, doc_minhash, documents, feed_items, feeds, ingest_errors
+from undertow.store.rows import DocMeta, statement_rows
+from undertow.store.schema import (
+    doc_lsh,
+    doc_minhash,
+    documents,
+    feed_items,
+    feeds,
+    ingest_errors,
+    statement_labels,
+    statement_stances,
+)
+from undertow.store.schema import statements as statements_table
 
 Outcome = Literal["stored", "duplicate", "unchanged"]
 
@@ -97,6 +108,7 @@ class Store:
                     insert(doc_lsh),
                     [{"band": i, "bucket": b, "doc_id": doc.id} for i, b in enumerate(fp.bands)],
                 )
+            _insert_statements(conn, doc)
             if members_to_repoint:
                 conn.execute(
                     update(documents)
@@ -105,6 +117,15 @@ class Store:
                         | (documents.c.id == members_to_repoint)
                     )
                     .values(duplicate_of=doc.id)
+                )
+                conn.execute(
+                    update(statements_table)
+                    .where(
+                        statements_table.c.doc_id.in_(
+                            select(documents.c.id).where(documents.c.duplicate_of == doc.id)
+                        )
+                    )
+                    .values(canonical=False)
                 )
         if doc.duplicate_of:
             return SaveResult("duplicate", doc.id, doc.duplicate_of)
@@ -325,6 +346,73 @@ class Store:
                 conn.execute(
                     insert(feed_items).values(feed_url=feed_url, item_key=key, doc_id=doc_id, seen_at=_now())
                 )
+
+
+def _insert_statements(conn: Connection, doc: Document) -> None:
+    """Index ``doc``'s statements, labels and stances as rows (see ``store/rows.py``)."""
+    if not doc.statements:
+        return
+    o = doc.outlet
+    meta = DocMeta(
+        id=doc.id,
+        text=doc.text,
+        language=doc.language,
+        published=doc.published,
+        canonical=doc.duplicate_of is None,
+        outlet_id=o.id if o else None,
+        outlet_kind=o.kind if o else None,
+        state_affiliated=o.state_affiliated if o else None,
+    )
+    vectors = {s.id: s.vector for s in doc.statements if s.vector is not None}
+    _write_rows(conn, meta, [s.to_json() for s in doc.statements], vectors)
+
+
+def _write_rows(conn: Connection, meta: DocMeta, sts: list[dict[str, Any]], vectors: Any = None) -> None:
+    rows = statement_rows(meta, sts, vectors)
+    if rows.statements:
+        conn.execute(insert(statements_table), rows.statements)
+    if rows.labels:
+        conn.execute(insert(statement_labels), rows.labels)
+    if rows.stances:
+        conn.execute(insert(statement_stances), rows.stances)
+
+
+def index_statements(conn: Connection) -> int:
+    """(Re)build the statement rows of every stored document from its record JSON (used by the
+    migration that introduced them; vectors are not in the JSON, so none are kept). Returns the
+    number of statements indexed."""
+    conn.execute(delete(statement_labels))
+    conn.execute(delete(statement_stances))
+    conn.execute(delete(statements_table))
+    n = 0
+    q = select(
+        documents.c.id,
+        documents.c.text,
+        documents.c.language,
+        documents.c.published,
+        documents.c.duplicate_of,
+        documents.c.outlet_id,
+        documents.c.outlet_kind,
+        documents.c.outlet_state_affiliated,
+        documents.c.record,
+    ).where(documents.c.record.is_not(None))
+    for r in conn.execute(q).all():
+        sts = json.loads(r.record).get("statements", [])
+        if not sts:
+            continue
+        meta = DocMeta(
+            id=r.id,
+            text=r.text,
+            language=r.language,
+            published=r.published,
+            canonical=r.duplicate_of is None,
+            outlet_id=r.outlet_id,
+            outlet_kind=r.outlet_kind,
+            state_affiliated=r.outlet_state_affiliated,
+        )
+        _write_rows(conn, meta, sts)
+        n += len(sts)
+    return n
 
 
 @dataclass(frozen=True, slots=True)
