@@ -98,6 +98,9 @@ def ingest(
     outlets: Annotated[Path | None, typer.Option(help="Outlets registry YAML (default: shipped).")] = None,
     taxonomy: TaxonomyOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    no_track: Annotated[
+        bool, typer.Option("--no-track", help="Do not update the dynamics state and alerts afterwards.")
+    ] = False,
 ) -> None:
     """Ingest documents into the store. Exit code 1 when any input failed (the rest are stored)."""
     from undertow.pipeline import PipelineOptions
@@ -142,6 +145,15 @@ def ingest(
                 on_event=on_event,
             )
         total = store.count_documents()
+        if not no_track:
+            from undertow import dynamics
+
+            tracked, new_alerts = dynamics.refresh(store)
+            err.print(
+                f"tracked {tracked.statements} new statement(s); {len(new_alerts)} new alert(s) "
+                "(see `undertow alerts`)",
+                highlight=False,
+            )
     out.print(
         f"ingested: {report.stored} new, {report.duplicates} syndicated copies folded, "
         f"{report.unchanged} unchanged, {report.failed} failed; {total} documents in {config.db_url(db)}",
@@ -484,6 +496,9 @@ def eval_stances(
 
     result = ev.evaluate(gold or ev.DEFAULT_GOLD)
     out.print(json.dumps(result, indent=2) if as_json else ev.format_report(result), highlight=False)
+
+
+from undertow import cli_track  # noqa: E402, F401  (registers the track and report commands)
 
 
 def main() -> None:  # pragma: no cover

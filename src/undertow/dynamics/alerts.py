@@ -74,10 +74,17 @@ def _labelled(conn: Connection, label: str, lo: dt.date, hi: dt.date, min_conf: 
             & (statement_labels.c.day <= hi)
             & (statement_labels.c.confidence >= min_conf)
             & statements.c.canonical
+            & _known_by(hi)
         )
         .order_by(statements.c.day, statements.c.seq)
     )
     return list(conn.execute(q).all())
+
+
+def _known_by(day: dt.date) -> Any:
+    """Statements published by ``day``: a rule looking at day D sees what was known on D, so a
+    day's alerts do not depend on whether later documents were ingested before it was evaluated."""
+    return (statements.c.published <= day) | statements.c.published.is_(None)
 
 
 def _labels_on(conn: Connection, day: dt.date, min_conf: float) -> list[tuple[str, str]]:
@@ -157,6 +164,11 @@ def _alert(
         "evidence": evidence,
         "first_seen": first,
     }
+
+
+def _known_on(r: Any) -> dt.date:
+    """The day a statement became known: its document's publication day (else the day said)."""
+    return max(r.day, r.published) if r.published else r.day
 
 
 def _has_cue(pats: list[tuple[str, Any]], r: Any) -> bool:
@@ -298,49 +310,53 @@ def first_adoption(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
 
     p, d, out = rule.params, ctx.day, []
     registry = default_registry()
-    lo = d - dt.timedelta(days=p.within_days)
     new_lines = {
         a["subject"]["narrative"]: a
-        for a in _stored_and_fired(ctx, "new_narrative", lo, d)
-        if a["subject"].get("narrative")
+        for a in _stored_and_fired(ctx, "new_narrative", d - dt.timedelta(days=p.within_days), d)
+        if a["subject"].get("narrative") and a.get("first_seen")
     }
-    if not new_lines:
-        return out
-    firsts = ctx.conn.execute(
-        select(first_seen).where((first_seen.c.scope == "actor") & (first_seen.c.day == d))
-    ).all()
-    for f in firsts:
-        if f.label not in new_lines:
+    for label, na in sorted(new_lines.items()):
+        origin = dt.date.fromisoformat(na["first_seen"]["day"])
+        originator = na["first_seen"]["statement"].get("speaker")
+        if origin >= d:
             continue
-        entry = registry.get(f.actor) if f.actor else None
-        if p.registered_only and entry is None:
-            continue
-        if entry is not None and p.actor_kinds and entry.kind not in p.actor_kinds:
-            continue
-        na = new_lines[f.label]
-        origin = dt.date.fromisoformat(na["first_seen"]["day"]) if na.get("first_seen") else None
-        if origin is None or origin >= d:
-            continue  # the actor started the line (or on the same day): an origin, not an adoption
-        rows = [r for r in _labelled(ctx.conn, f.label, d, d, p.min_confidence) if r.speaker == f.actor]
-        if not rows:
-            continue
-        name = na["subject"].get("label") or f.label
-        who = entry.name if entry else f.actor
-        out.append(
-            _alert(
-                rule,
-                d,
-                {"narrative": f.label, "label": name, "actor": f.actor},
-                f"{f.actor}|{f.label}",
-                f"First adoption: {who} takes up “{name}”",
-                f"{who} voiced “{name}” for the first time on {d.isoformat()} ({rows[0].outlet_id}), "
-                f"{(d - origin).days} days after the line first appeared ({origin.isoformat()}).",
-                {"days_after_first_seen": (d - origin).days, "statements": len(rows)},
-                max(r.label_confidence for r in rows),
-                _evidence(rows),
-                na.get("first_seen"),
+        rows = _labelled(ctx.conn, label, origin - dt.timedelta(days=p.lookback_days), d, p.min_confidence)
+        first_by: dict[str, Any] = {}
+        for r in rows:
+            if r.speaker:
+                first_by.setdefault(r.speaker, r)
+        for actor, r0 in sorted(first_by.items()):
+            if r0.day != d or actor == originator:
+                continue  # not this actor's first day with the line, or the line's originator
+            entry = registry.get(actor)
+            if p.registered_only and entry is None:
+                continue
+            if entry is not None and p.actor_kinds and entry.kind not in p.actor_kinds:
+                continue
+            mine = [r for r in rows if r.speaker == actor and r.day == d]
+            name = na["subject"].get("label") or label
+            who = entry.name if entry else actor
+            out.append(
+                _alert(
+                    rule,
+                    d,
+                    {
+                        "narrative": label,
+                        "label": name,
+                        "taxonomy": na["subject"].get("taxonomy"),
+                        "actor": actor,
+                    },
+                    f"{actor}|{label}",
+                    f"First adoption: {who} takes up “{name}”",
+                    f"{who} voiced “{name}” for the first time on {d.isoformat()} ({r0.outlet_id}), "
+                    f"{(d - origin).days} days after the line first appeared ({origin.isoformat()}, "
+                    f"{originator or 'unattributed'}).",
+                    {"days_after_first_seen": (d - origin).days, "statements": len(mine)},
+                    max(r.label_confidence for r in mine),
+                    _evidence(mine),
+                    na.get("first_seen"),
+                )
             )
-        )
     return out
 
 
@@ -379,6 +395,7 @@ def stance_shift(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
                 & (statement_stances.c.day <= d)
                 & (statement_stances.c.confidence >= p.min_confidence)
                 & statements.c.canonical
+                & _known_by(d)
             )
             .order_by(statements.c.day, statements.c.seq)
         ).all()
@@ -473,8 +490,8 @@ def official_echo(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
     for label, tax in _labels_on(ctx.conn, d, p.min_confidence):
         rows = _labelled(ctx.conn, label, start - dt.timedelta(days=p.prior_days), d, p.min_confidence)
         pair = _echo_pair([r for r in rows if r.day >= start])
-        if pair is None or d not in (pair[0].day, pair[1].day):
-            continue
+        if pair is None or max(_known_on(pair[0]), _known_on(pair[1])) != d:
+            continue  # no pair, or it was already complete before today
         if _echo_pair([r for r in rows if r.day < start]) is not None:
             continue  # official and state media already shared this line lately
         if not ctx.history_ok(start, p.min_history_days):

@@ -46,6 +46,7 @@ class BurstParams:
 @dataclass(frozen=True)
 class FirstAdoptionParams:
     within_days: int = 14
+    lookback_days: int = 60  # the actor must not have voiced the line in this many days before
     min_confidence: float = 0.7
     actor_kinds: tuple[str, ...] = ("person",)
     registered_only: bool = True

@@ -105,6 +105,8 @@ def _fold_batch(conn: Connection, batch: int, discover: bool) -> TrackResult:
         if r.day is None or not r.canonical:
             continue
         res.days.add(r.day)
+        if r.published and r.published > r.day:
+            res.days.add(r.published)  # the day it became known: windows ending then now include it
         o = r.outlet_id or ""
         counts[(r.day, "all", "*", o)] += 1
         if (r.day, r.doc_id, "") not in docs_seen:

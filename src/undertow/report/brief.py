@@ -1,0 +1,355 @@
+"""The daily brief: what changed, then what was said per issue and per actor, ISW-style.
+
+Every sentence is built from a template filled with stored records only and carries numbered
+citations to stored statements (document, outlet, date, the quoted sentence). The brief reads
+the window's statements (by the day index), the alerts of the window and the first-seen entries
+of the lines it mentions, so its cost follows the window, not the archive.
+
+Wording is deterministic; an optional LLM polish may be layered on later and is never needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from undertow.dynamics import alerts as alerts_mod
+from undertow.dynamics.firstseen import statement_json
+from undertow.narratives.taxonomy import known_node
+from undertow.store.schema import documents, first_seen, statement_labels, statement_stances, statements
+
+VERB = {"favor": "backed", "against": "rejected", "neutral": "commented on"}
+MAX_PER_SECTION = 8
+REGISTRY_FALLBACK_DAYS = 7  # the alert rules' minimum history (alerts.yaml min_history_days)
+
+
+@dataclass(slots=True)
+class Sentence:
+    text: str
+    cites: list[int]
+
+
+@dataclass(slots=True)
+class Section:
+    title: str
+    sentences: list[Sentence] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Brief:
+    day: dt.date
+    since: dt.date
+    cutoff: str
+    takeaways: list[Sentence]
+    sections: list[Section]
+    citations: list[dict[str, Any]]
+
+    def to_markdown(self) -> str:
+        out = [
+            f"# undertow brief: {self.day.isoformat()}",
+            "",
+            f"_{self.cutoff}_",
+            "",
+            "## Key takeaways",
+            "",
+        ]
+        out += [f"- {_md(s)}" for s in self.takeaways] or ["- Nothing in the store changed in this window."]
+        for sec in self.sections:
+            out += ["", f"## {sec.title}", ""]
+            out += [f"- {_md(s)}" for s in sec.sentences]
+        out += ["", "## Sources", ""]
+        for i, c in enumerate(self.citations, 1):
+            where = f" <{c['url']}>" if c.get("url") else ""
+            out.append(
+                f"{i}. {c.get('outlet') or 'unknown outlet'}, {c.get('date') or 'undated'}: “{c['sentence']}”"
+                f" ({c.get('title') or 'untitled'}{where}; "
+                f"document {c['document_id']}, statement {c['statement_id']})"
+            )
+        return "\n".join(out) + "\n"
+
+    def to_html(self) -> str:
+        e = html.escape
+
+        def sent(s: Sentence) -> str:
+            refs = "".join(f'<sup><a href="#src-{i}">[{i}]</a></sup>' for i in s.cites)
+            return f"<li>{e(s.text)}{refs}</li>"
+
+        parts = [
+            "<!doctype html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            f"<title>undertow brief: {self.day.isoformat()}</title>",
+            "<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;line-height:1.5}"
+            "sup a{text-decoration:none}.cutoff{color:#555}ol.sources li{margin-bottom:.5rem}</style>",
+            "</head><body>",
+            f"<h1>undertow brief: {self.day.isoformat()}</h1>",
+            f'<p class="cutoff"><em>{e(self.cutoff)}</em></p>',
+            "<h2>Key takeaways</h2><ul>",
+            *([sent(s) for s in self.takeaways] or ["<li>Nothing in the store changed in this window.</li>"]),
+            "</ul>",
+        ]
+        for sec in self.sections:
+            parts += [f"<h2>{e(sec.title)}</h2><ul>", *[sent(s) for s in sec.sentences], "</ul>"]
+        parts.append('<h2>Sources</h2><ol class="sources">')
+        for i, c in enumerate(self.citations, 1):
+            link = (
+                f' <a href="{e(c["url"])}">{e(c.get("title") or c["url"])}</a>'
+                if str(c.get("url") or "").startswith(("http://", "https://"))
+                else f" {e(c.get('title') or '')}"
+            )
+            parts.append(
+                f'<li id="src-{i}">{e(c.get("outlet") or "unknown outlet")}, '
+                f"{e(c.get('date') or 'undated')}: "
+                f"“{e(c['sentence'])}”{link} <small>(document {e(c['document_id'])}, statement "
+                f"{e(c['statement_id'])})</small></li>"
+            )
+        parts += ["</ol>", "</body></html>"]
+        return "\n".join(parts) + "\n"
+
+
+def _md(s: Sentence) -> str:
+    return s.text + "".join(f" [{i}]" for i in s.cites)
+
+
+class _Cites:
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+        self.index: dict[str, int] = {}
+
+    def add(self, ev: dict[str, Any]) -> int:
+        sid = ev["statement_id"]
+        if sid not in self.index:
+            self.items.append(ev)
+            self.index[sid] = len(self.items)
+        return self.index[sid]
+
+
+def _name(actor: str | None) -> str:
+    from undertow.knowledge.actors import default_registry
+
+    if not actor:
+        return "An unattributed source"
+    entry = default_registry().get(actor)
+    return entry.name if entry else actor.replace("-", " ").capitalize()
+
+
+def _issue_labels() -> dict[str, str]:
+    from undertow.narratives.stance import load_issues
+
+    return {i.id: i.label for i in load_issues().issues}
+
+
+def _label(taxonomy: str, label: str) -> str:
+    node = known_node(taxonomy, label)
+    return node.label if node else label
+
+
+def build(store: Any, day: dt.date, since: dt.date | None = None) -> Brief:
+    """The brief for ``day`` covering ``[since, day]`` (default: the 7 days ending on ``day``)."""
+    since = since or day - dt.timedelta(days=6)
+    if since > day:
+        raise ValueError(f"--since {since} is after --date {day}")
+    cites = _Cites()
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(statements, documents.c.url, documents.c.title)
+            .join(documents, documents.c.id == statements.c.doc_id)
+            .where((statements.c.day >= since) & (statements.c.day <= day) & statements.c.canonical)
+            .order_by(statements.c.day, statements.c.seq)
+        ).all()
+        by_id = {r.id: r for r in rows}
+        ids = list(by_id)
+        labels: dict[str, list[Any]] = defaultdict(list)
+        stances: dict[str, list[Any]] = defaultdict(list)
+        for i in range(0, len(ids), 900):
+            chunk = ids[i : i + 900]
+            for lab in conn.execute(
+                select(statement_labels).where(statement_labels.c.statement_id.in_(chunk))
+            ):
+                labels[lab.statement_id].append(lab)
+            for sn in conn.execute(
+                select(statement_stances).where(statement_stances.c.statement_id.in_(chunk))
+            ):
+                stances[sn.statement_id].append(sn)
+        n_docs, last = conn.execute(
+            select(func.count(func.distinct(statements.c.doc_id)), func.max(statements.c.published)).where(
+                statements.c.published <= day
+            )
+        ).one()
+        fs_rows = conn.execute(
+            select(first_seen).where((first_seen.c.scope == "narrative") & (first_seen.c.day >= since))
+        ).all()
+    window_alerts = alerts_mod.stored(store, since=since, until=day)
+
+    def ev(r: Any) -> dict[str, Any]:
+        e = statement_json(r)
+        e.update(url=r.url, title=r.title)
+        return e
+
+    def cite_rows(rs: list[Any]) -> list[int]:
+        return sorted({cites.add(ev(r)) for r in rs})
+
+    takeaways: list[Sentence] = []
+    # 1. what changed: alerts of the window, most specific first
+    order = ["new_narrative", "stance_shift", "burst", "first_adoption", "amplification", "official_echo"]
+    covered: set[str] = set()
+    for a in sorted(
+        window_alerts, key=lambda a: (order.index(a["type"]) if a["type"] in order else 9, a["date"])
+    ):
+        evs = [e for e in a.get("evidence", []) if e.get("statement_id")]
+        if a["type"] == "new_narrative" and a.get("first_seen"):
+            evs = [a["first_seen"]["statement"], *evs]
+        if not evs:
+            continue
+        nums = sorted({cites.add(e) for e in evs[:3]})
+        takeaways.append(Sentence(_alert_sentence(a), nums))
+        if a["subject"].get("narrative") and a["type"] == "new_narrative":
+            covered.add(a["subject"]["narrative"])
+    # 2. with less history than the alert rules need (a small store, a first article), new lines
+    # come from the first-seen registry instead
+    history_start = min((r.published for r in rows if r.published), default=None)
+    with store.engine.connect() as conn:
+        history_start = conn.execute(select(func.min(statements.c.published))).scalar() or history_start
+    short_history = history_start is None or (since - history_start).days < REGISTRY_FALLBACK_DAYS
+    for f in fs_rows if short_history else []:
+        if f.label in covered or f.day > day:
+            continue
+        first = by_id.get(f.statement_id)
+        if first is None or (f.habitual and f.habitual * 2 >= f.seen):
+            continue
+        lab = next((x for x in labels.get(f.statement_id, []) if x.label == f.label), None)
+        if lab is None:
+            continue
+        node = known_node(lab.taxonomy, f.label)
+        if node is None or node.parent is None:
+            continue  # report the specific lines (sub-narratives) as new, not broad themes
+        takeaways.append(
+            Sentence(
+                f"A new line, “{node.label}”, first appeared in the record on {f.day.isoformat()}, "
+                f"voiced by {_name(first.speaker)} ({first.outlet_id or 'unknown outlet'}).",
+                cite_rows([first]),
+            )
+        )
+        covered.add(f.label)
+
+    sections: list[Section] = []
+    # 3. per issue: who took which side
+    issue_names = _issue_labels()
+    per_issue: dict[str, dict[tuple[str, str], list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for sid, sns in stances.items():
+        r = by_id[sid]
+        for sn in sns:
+            if sn.polarity != "neutral" and r.speaker:
+                per_issue[sn.issue][(r.speaker, sn.polarity)].append((r, sn.confidence))
+    for issue, groups in sorted(per_issue.items(), key=lambda kv: -sum(len(v) for v in kv[1].values())):
+        sec = Section(f"Issue: {issue_names.get(issue, issue)}")
+        ranked = sorted(groups.items(), key=lambda kv: (-max(c for _, c in kv[1]), kv[0]))
+        for (speaker, polarity), items in ranked[:MAX_PER_SECTION]:
+            rs = [r for r, _ in sorted(items, key=lambda x: -x[1])][:2]
+            days = sorted({r.day.isoformat() for r, _ in items})
+            when = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
+            sec.sentences.append(
+                Sentence(
+                    f"{_name(speaker)} {VERB[polarity]} "
+                    f"{_lower_first(issue_names.get(issue, issue))} ({when}).",
+                    cite_rows(rs),
+                )
+            )
+        sections.append(sec)
+    # 4. per actor: the lines they advanced
+    per_actor: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    actor_count: Counter[str] = Counter()
+    for r in rows:
+        if not r.speaker:
+            continue
+        actor_count[r.speaker] += 1
+        for lab in labels.get(r.id, []):
+            node = known_node(lab.taxonomy, lab.label)
+            if node is not None and node.parent is not None and lab.confidence >= 0.7:
+                per_actor[r.speaker][lab.label].append((r, lab))
+    for actor, _n in actor_count.most_common(8):
+        if actor not in per_actor:
+            continue
+        sec = Section(f"Actor: {_name(actor)}")
+        lines = sorted(per_actor[actor].items(), key=lambda kv: -max(lab.confidence for _, lab in kv[1]))
+        for label, items in lines[:MAX_PER_SECTION]:
+            r0, lab0 = max(items, key=lambda x: x[1].confidence)
+            days = sorted({r.day.isoformat() for r, _ in items})
+            sec.sentences.append(
+                Sentence(
+                    f"{_name(actor)} advanced the line “{_label(lab0.taxonomy, label)}” "
+                    f"({days[0] if len(days) == 1 else f'{days[0]} to {days[-1]}'}).",
+                    cite_rows([r0]),
+                )
+            )
+        sections.append(sec)
+    cutoff = (
+        f"Data cut-off: documents published up to {last.isoformat() if last else 'n/a'} "
+        f"({n_docs} documents with statements in the store); this brief covers statements dated "
+        f"{since.isoformat()} to {day.isoformat()} ({len(rows)} statements, syndicated copies folded)."
+    )
+    return Brief(day, since, cutoff, takeaways, sections, cites.items)
+
+
+_PROPER = {
+    "Western",
+    "Ukrainian",
+    "Ukraine",
+    "Ukraine's",
+    "NATO",
+    "Russia",
+    "Russian",
+    "European",
+    "US",
+    "EU",
+}
+
+
+def _lower_first(s: str) -> str:
+    """ "A ceasefire ..." -> "a ceasefire ..."; names and proper adjectives keep their capital."""
+    first = s.split(" ", 1)[0]
+    if first not in ("A", "An", "The") and (first in _PROPER or first.isupper()):
+        return s
+    return s[:1].lower() + s[1:]
+
+
+def _alert_sentence(a: dict[str, Any]) -> str:
+    subj = a["subject"]
+    label = subj.get("label") or subj.get("narrative")
+    n = a.get("numbers", {})
+    t = a["type"]
+    if t == "new_narrative":
+        fs = (a.get("first_seen") or {}).get("statement") or {}
+        return (
+            f"A new line, “{label}”, appeared on {(a.get('first_seen') or {}).get('day', a['date'])}, "
+            f"first voiced "
+            f"by {_name(fs.get('speaker'))} ({fs.get('outlet') or 'unknown outlet'}); it has since been "
+            f"carried in {n.get('documents')} documents by {n.get('outlets')} outlets."
+        )
+    if t == "stance_shift":
+        issue = _issue_labels().get(subj.get("issue") or "", subj.get("issue"))
+        frm = "against" if n.get("mean_before", 0) < 0 else "in favour of"
+        to = "in favour of" if n.get("mean_before", 0) < 0 else "against"
+        return (
+            f"{_name(subj.get('actor'))} shifted from speaking {frm} to speaking {to} "
+            f"{_lower_first(str(issue))} on {n.get('change_day', a['date'])}."
+        )
+    if t == "burst":
+        return (
+            f"“{label}” surged on {a['date']}: {n.get('documents')} documents against "
+            f"{n.get('expected')} expected from the preceding weeks."
+        )
+    if t == "first_adoption":
+        return f"{_name(subj.get('actor'))} took up the line “{label}” for the first time on {a['date']}."
+    if t == "amplification":
+        return (
+            f"“{label}” spread to {n.get('outlets')} outlets in {n.get('languages')} languages "
+            f"by {a['date']}."
+        )
+    if t == "official_echo":
+        return f"Officials and state media echoed “{label}” by {a['date']}."
+    return a["title"] + "."

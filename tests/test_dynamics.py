@@ -1,0 +1,320 @@
+"""Dynamics (issue 5): the demo storyline raises each alert type on its day and nothing in the
+quiet window; first-seen, spread, series, bursts, shifts, discovery and the brief."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from conftest import DEMO
+from undertow import dynamics
+from undertow.cli import app
+from undertow.dynamics import bursts, shifts
+from undertow.dynamics.alerts import stored
+from undertow.dynamics.firstseen import registry
+from undertow.dynamics.rules import load_rules
+from undertow.dynamics.series import series
+from undertow.dynamics.spread import spread
+from undertow.errors import DataFileError
+from undertow.pipeline import ingest
+from undertow.report.brief import build
+from undertow.store import Store
+
+D = dt.date.fromisoformat
+
+
+@pytest.fixture(scope="module")
+def storyline():
+    return yaml.safe_load((DEMO / "storyline.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    db = tmp_path_factory.mktemp("dyn") / "demo.db"
+    with Store.open(str(db)) as s:
+        ingest([str(DEMO)], s, workers=2)
+        res, new = dynamics.refresh(s)
+        yield s, res, new, str(db)
+
+
+def _matches(a: dict, exp: dict) -> bool:
+    subj = a["subject"]
+    return (
+        a["type"] == exp["type"]
+        and a["date"] == exp["date"]
+        and all(subj.get(k) == exp[k] for k in ("narrative", "actor", "issue") if k in exp)
+    )
+
+
+def test_storyline_raises_each_alert_type_on_its_day(demo, storyline) -> None:
+    _, _, new, _ = demo
+    missing = [e for e in storyline["expected_alerts"] if not any(_matches(a, e) for a in new)]
+    assert not missing, f"expected alerts not raised: {missing}"
+    assert {e["type"] for e in storyline["expected_alerts"]} == {r.type for r in load_rules()}
+
+
+def test_nothing_fires_in_the_quiet_window(demo, storyline) -> None:
+    _, _, new, _ = demo
+    q = storyline["windows"]["quiet"]
+    quiet = [a for a in new if q["start"] <= a["date"] <= q["end"]]
+    assert quiet == []
+
+
+def test_alerts_carry_evidence_and_are_deduplicated(demo) -> None:
+    s, _, new, _ = demo
+    assert new
+    for a in new:
+        assert a["evidence"], a["title"]
+        for e in a["evidence"]:
+            assert e["statement_id"] and e["document_id"] and e["sentence"]
+        assert 0.0 <= a["confidence"] <= 1.0 and a["numbers"]
+    assert len({a["id"] for a in new}) == len(new)
+    # each rule reports a subject at most once on the demo (cool-down and dedup)
+    keys = [(a["rule"], a["subject_key"]) for a in new]
+    assert len(keys) == len(set(keys))
+    # running again adds nothing; the stored alerts are the ones returned
+    _, again = dynamics.refresh(s)
+    assert again == []
+    assert [a["id"] for a in stored(s)] == sorted(
+        [a["id"] for a in new],
+        key=lambda i: next((a["date"], a["rule"], a["id"]) for a in new if a["id"] == i),
+    )
+
+
+def test_incremental_equals_all_at_once(demo, tmp_path) -> None:
+    """Ingesting the corpus in two halves (by date) raises the same alerts as one run."""
+    _, _, new, _ = demo
+    pages = sorted((DEMO / "pages").glob("*.html"))
+    early = [p for p in pages if p.name < "2026-01-29"]
+    late = [p for p in pages if p.name >= "2026-01-29"]
+    with Store.open(str(tmp_path / "inc.db")) as s:
+        ingest([str(p) for p in early], s, workers=1)
+        _, first = dynamics.refresh(s)
+        ingest([str(p) for p in late] + [str(DEMO / "feeds")], s, workers=1)
+        res2, second = dynamics.refresh(s)
+        got = {(a["type"], a["date"], a["subject_key"]) for a in first + second}
+    want = {(a["type"], a["date"], a["subject_key"]) for a in new}
+    assert got == want
+
+
+def test_first_seen_registry_and_status(demo) -> None:
+    s, *_ = demo
+    entries = {e.label: e for e in registry(s)}
+    ww = entries["foreign-troops-risk-world-war"]
+    assert ww.statement["speaker"] and ww.statement["sentence"]
+    ff = entries["ukraine-false-flag"]
+    assert ff.status(on=D("2026-02-04"), lookback_days=30) == "new"
+    # an actor x narrative entry
+    lav = registry(s, actor="sergei-lavrov", scope="actor")
+    assert any(e.label == "ukraine-false-flag" and e.day == D("2026-02-04") for e in lav)
+
+
+def test_spread_tells_syndication_from_restatement(demo) -> None:
+    s, *_ = demo
+    g = spread(s, "peacekeepers-are-an-occupation-force")
+    kinds = {e["kind"] for e in g.edges}
+    assert "restatement" in kinds
+    summary = g.summary()
+    assert summary["outlets"] >= 4 and len(summary["languages"]) >= 2
+    assert g.nodes[0]["day"] <= "2026-01-27"
+    # TASS -> BelTA copy of Lavrov's remarks is a syndicated copy, linked as such
+    g2 = spread(s, "foreign-troops-are-legitimate-targets")
+    synd = [e for e in g2.edges if e["kind"] == "syndication"]
+    assert synd and all(not e["official_to_state_media"] for e in synd)
+
+
+def test_series_counts_canonical_statements_and_normalises(demo) -> None:
+    s, *_ = demo
+    pts = series(s, "narrative", "ukraine-false-flag", D("2026-01-28"), D("2026-02-08"))
+    assert len(pts) == 12 and pts[0][1] == 0 and max(v for _, v in pts) >= 3
+    norm = series(s, "narrative", "ukraine-false-flag", D("2026-01-28"), D("2026-02-08"), normalise=True)
+    assert all(0.0 <= v <= 1.0 for _, v in norm) and max(v for _, v in norm) > 0
+    vol = series(s, "all", None, D("2026-01-12"), D("2026-02-08"))
+    assert sum(v for _, v in vol) > 150
+    with pytest.raises(ValueError, match="unknown series dimension"):
+        series(s, "colour", None, D("2026-01-12"), D("2026-01-13"))
+
+
+def test_demo_brief_cites_every_sentence(demo) -> None:
+    s, *_ = demo
+    b = build(s, D("2026-02-08"))
+    md = b.to_markdown()
+    assert "Data cut-off" in md
+    for sent in b.takeaways + [x for sec in b.sections for x in sec.sentences]:
+        assert sent.cites, sent.text
+        assert all(1 <= i <= len(b.citations) for i in sent.cites)
+    assert any("false-flag" in t.text for t in b.takeaways)
+    from lxml import html as lh
+
+    page = lh.fromstring(b.to_html())
+    assert page.xpath("//h2")[0].text == "Key takeaways"
+    assert len(page.xpath("//ol[@class='sources']/li")) == len(b.citations)
+
+
+def test_cli_alerts_atom_and_brief(demo, tmp_path) -> None:
+    _, _, new, db = demo
+    r = CliRunner().invoke(app, ["alerts", "--db", db, "--format", "jsonl", "--type", "burst"])
+    assert r.exit_code == 0, r.output
+    got = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
+    assert got and all(a["type"] == "burst" for a in got)
+    atom = tmp_path / "alerts.atom"
+    r = CliRunner().invoke(app, ["alerts", "--db", db, "--atom", str(atom), "--format", "jsonl"])
+    assert r.exit_code == 0 and len(
+        ET.parse(atom).getroot().findall("{http://www.w3.org/2005/Atom}entry")
+    ) == len(new)
+    out = tmp_path / "brief.html"
+    r = CliRunner().invoke(
+        app, ["brief", "--date", "2026-02-08", "--db", db, "--format", "html", "-o", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert "<h2>Key takeaways</h2>" in out.read_text(encoding="utf-8")
+    r = CliRunner().invoke(app, ["brief", "--date", "2026-02-08", "--db", db, "--format", "pdf"])
+    assert r.exit_code != 0
+
+
+@pytest.mark.network
+def test_cli_webhook_delivers_once(demo, tmp_path) -> None:
+    from httpserver import LocalServer
+
+    _, _, new, db = demo
+    with LocalServer({"/hook": (200, {"Content-Type": "application/json"}, b"{}")}) as srv:
+        args = ["alerts", "--db", db, "--no-track", "--format", "jsonl", "--webhook", srv.url("/hook")]
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 0, r.output
+        assert len(srv.requests) == len(new)
+        assert {json.loads(q.body)["id"] for q in srv.requests} == {a["id"] for a in new}
+        CliRunner().invoke(app, args)  # delivered ones are not sent again
+        assert len(srv.requests) == len(new)
+
+
+def test_seed_first_seen_and_brief(shared, tmp_path) -> None:
+    """On the seed alone the third-world-war line is new from 2026-02-02, foreign troops as
+    legitimate targets is longstanding, and the brief cites both that and Lavrov's rejection of a
+    ceasefire before a settlement."""
+    from conftest import SEED
+
+    db = tmp_path / "seed.db"
+    r = CliRunner().invoke(app, ["ingest", str(SEED), "--published", "2026-02-05", "--db", str(db), "-q"])
+    assert r.exit_code == 0, r.output
+    with Store.open(str(db)) as s:
+        entries = {e.label: e for e in registry(s)}
+        ww = entries["foreign-troops-risk-world-war"]
+        assert ww.day == D("2026-02-02") and ww.status(on=D("2026-02-05")) == "new"
+        assert entries["ukraine-false-flag"].status(on=D("2026-02-05")) == "new"
+        assert entries["foreign-troops-are-legitimate-targets"].status(on=D("2026-02-05")) == "longstanding"
+    r = CliRunner().invoke(app, ["brief", "--date", "2026-02-05", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    ww_line = next(x for x in lines if "world war" in x.lower() and "2026-02-02" in x)
+    assert "[" in ww_line
+    cease = next(x for x in lines if "Sergei Lavrov rejected" in x and "ceasefire before" in x)
+    n = int(cease.rsplit("[", 1)[1].rstrip("]"))
+    source = next(x for x in lines if x.startswith(f"{n}. "))
+    assert "ceasefire" in source.lower() or "truce" in source.lower()
+
+
+# --- methods on synthetic data ----------------------------------------------------------------
+
+
+def test_surprise_grows_with_the_count_and_respects_volume() -> None:
+    a = bursts.surprise(2, 40, 10, 1000)
+    b = bursts.surprise(8, 40, 10, 1000)
+    assert b.surprise > a.surprise
+    # the same count on a day with ten times the volume is less surprising
+    assert bursts.surprise(8, 400, 10, 1000).surprise < b.surprise
+    assert bursts.surprise(0, 40, 10, 1000).p_value == 1.0
+
+
+def test_kleinberg_finds_a_planted_burst() -> None:
+    counts = [1, 0, 1, 0, 1, 9, 11, 10, 1, 0, 1, 0]
+    assert bursts.kleinberg(counts, [50] * 12) == [(5, 7)]
+    assert bursts.kleinberg([1] * 12, [50] * 12) == []
+
+
+def test_shift_detection_needs_consistent_sides() -> None:
+    day = D("2026-01-01")
+    pts = [
+        shifts.Point(day + dt.timedelta(days=i), p, 0.9)
+        for i, p in enumerate(["against"] * 3 + ["favor"] * 2)
+    ]
+    sh = shifts.detect(pts)
+    assert (
+        sh is not None
+        and sh.change_day == day + dt.timedelta(days=3)
+        and sh.direction == ("against", "favor")
+    )
+    noisy = [shifts.Point(day + dt.timedelta(days=i), p, 0.9) for i, p in enumerate(["against", "favor"] * 4)]
+    assert shifts.detect(noisy) is None
+
+
+def test_rules_file_is_validated(tmp_path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text(
+        "version: 1\nrules:\n  - {id: x, type: burst, params: {min_surprize: 2}}\n", encoding="utf-8"
+    )
+    with pytest.raises(DataFileError, match="min_surprize"):
+        load_rules(bad)
+    bad.write_text("version: 1\nrules:\n  - {id: x, type: gossip}\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="type"):
+        load_rules(bad)
+
+
+def test_quiet_synthetic_store_raises_nothing(tmp_path) -> None:
+    """A steady stream (the same lines, the same voices, every day for eight weeks) is a quiet
+    control: no rule fires on it."""
+    from undertow.store.schema import statement_labels, statements
+
+    with Store.open(str(tmp_path / "q.db")) as s:
+        with s.engine.begin() as c:
+            c.execute(text("PRAGMA foreign_keys=OFF"))
+            start = D("2026-01-01")
+            rows, labs = [], []
+            for i in range(56):
+                day = start + dt.timedelta(days=i)
+                for j, (outlet, speaker, label) in enumerate(
+                    [
+                        ("tass", "dmitry-peskov", "ceasefire-lets-ukraine-rearm"),
+                        ("ukrinform", "andrii-sybiha", "russia-stalls-peace-talks"),
+                        ("reuters", None, None),
+                    ]
+                ):
+                    sid = f"s{i}-{j}"
+                    rows.append(
+                        {
+                            "id": sid,
+                            "doc_id": f"d{i}-{j}",
+                            "day": day,
+                            "published": day,
+                            "canonical": True,
+                            "outlet_id": outlet,
+                            "language": "en",
+                            "speaker": speaker,
+                            "kind": "indirect",
+                            "text": "a steady line",
+                            "sentence": "a steady line",
+                            "start": 0,
+                            "end": 13,
+                            "confidence": 0.9,
+                        }
+                    )
+                    if label:
+                        labs.append(
+                            {
+                                "statement_id": sid,
+                                "label": label,
+                                "taxonomy": "war-rhetoric",
+                                "confidence": 0.95,
+                                "day": day,
+                            }
+                        )
+            c.execute(statements.insert(), rows)
+            c.execute(statement_labels.insert(), labs)
+        res, new = dynamics.refresh(s)
+        assert res.statements == 168 and len(res.days) == 56
+        assert new == []
