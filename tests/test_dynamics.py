@@ -97,7 +97,7 @@ def test_incremental_equals_all_at_once(demo, tmp_path) -> None:
         ingest([str(p) for p in early], s, workers=1)
         _, first = dynamics.refresh(s)
         ingest([str(p) for p in late] + [str(DEMO / "feeds")], s, workers=1)
-        res2, second = dynamics.refresh(s)
+        _, second = dynamics.refresh(s)
         got = {(a["type"], a["date"], a["subject_key"]) for a in first + second}
     want = {(a["type"], a["date"], a["subject_key"]) for a in new}
     assert got == want
