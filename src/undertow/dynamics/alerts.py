@@ -38,6 +38,7 @@ from undertow.store.schema import (
 )
 
 DAY = dt.timedelta(days=1)
+WINDOW_DAYS = 7  # recent statements are fetched once per label and day for this many days
 
 
 @dataclass(slots=True)
@@ -46,9 +47,21 @@ class Ctx:
     day: dt.date
     history_start: dt.date | None  # the first day the store has statements for
     fired: list[dict[str, Any]] = field(default_factory=list)  # alerts raised so far this run
+    _window: dict[str, list[Any]] = field(default_factory=dict)
 
     def history_ok(self, anchor: dt.date, min_days: int) -> bool:
         return self.history_start is not None and (anchor - self.history_start).days >= min_days
+
+    def recent(self, label: str, lo: dt.date, min_conf: float) -> list[Any]:
+        """Statements of ``label`` in ``[lo, day]`` known by the day, for ``lo`` within the last
+        ``WINDOW_DAYS``: fetched once per label and day, shared by the rules."""
+        if lo < self.day - dt.timedelta(days=WINDOW_DAYS - 1):
+            return _labelled(self.conn, label, lo, self.day, min_conf)
+        if label not in self._window:
+            self._window[label] = _labelled(
+                self.conn, label, self.day - dt.timedelta(days=WINDOW_DAYS - 1), self.day, 0.0
+            )
+        return [r for r in self._window[label] if r.day >= lo and r.label_confidence >= min_conf]
 
 
 # --- queries --------------------------------------------------------------------------------
@@ -81,6 +94,28 @@ def _labelled(conn: Connection, label: str, lo: dt.date, hi: dt.date, min_conf: 
     return list(conn.execute(q).all())
 
 
+def _labelled_iter(
+    conn: Connection, label: str, lo: dt.date, hi: dt.date, min_conf: float, known_by: dt.date
+) -> Any:
+    """Like :func:`_labelled` over ``[lo, hi]`` (statements known by ``known_by``), newest first
+    and lazily, for checks that can stop at the first few rows."""
+    q = (
+        select(*_cols(), statement_labels.c.confidence.label("label_confidence"), statement_labels.c.taxonomy)
+        .join(statement_labels, statement_labels.c.statement_id == statements.c.id)
+        .join(documents, documents.c.id == statements.c.doc_id)
+        .where(
+            (statement_labels.c.label == label)
+            & (statement_labels.c.day >= lo)
+            & (statement_labels.c.day <= hi)
+            & (statement_labels.c.confidence >= min_conf)
+            & statements.c.canonical
+            & _known_by(known_by)
+        )
+        .order_by(statement_labels.c.day.desc())
+    )
+    return conn.execute(q)
+
+
 def _known_by(day: dt.date) -> Any:
     """Statements published by ``day``: a rule looking at day D sees what was known on D, so a
     day's alerts do not depend on whether later documents were ingested before it was evaluated."""
@@ -110,6 +145,52 @@ def _sum(conn: Connection, dim: str, key: str, lo: dt.date, hi: dt.date) -> int:
         & (daily_counts.c.day <= hi)
     )
     return int(conn.execute(q).scalar() or 0)
+
+
+def _statement_rows(conn: Connection, ids: list[str]) -> list[Any]:
+    q = (
+        select(*_cols())
+        .join(documents, documents.c.id == statements.c.doc_id)
+        .where(statements.c.id.in_(ids))
+    )
+    return list(conn.execute(q).all())
+
+
+def _count_docs(
+    conn: Connection, label: str, lo: dt.date, hi: dt.date, min_conf: float, known_by: dt.date
+) -> int:
+    """Documents (per day) carrying ``label`` in ``[lo, hi]``, counted in the database."""
+    inner = (
+        select(statements.c.day, statements.c.doc_id)
+        .join(statement_labels, statement_labels.c.statement_id == statements.c.id)
+        .where(
+            (statement_labels.c.label == label)
+            & (statement_labels.c.day >= lo)
+            & (statement_labels.c.day <= hi)
+            & (statement_labels.c.confidence >= min_conf)
+            & statements.c.canonical
+            & _known_by(known_by)
+        )
+        .distinct()
+        .subquery()
+    )
+    return int(conn.execute(select(func.count()).select_from(inner)).scalar() or 0)
+
+
+def _outlets(conn: Connection, label: str, lo: dt.date, hi: dt.date) -> set[str]:
+    """Outlets that carried ``label`` (any confidence) in ``[lo, hi]``, from the daily counts."""
+    q = (
+        select(daily_counts.c.outlet_id)
+        .where(
+            (daily_counts.c.dim == "narrative")
+            & (daily_counts.c.key == label)
+            & (daily_counts.c.day >= lo)
+            & (daily_counts.c.day <= hi)
+            & (daily_counts.c.outlet_id != "")
+        )
+        .distinct()
+    )
+    return {r[0] for r in conn.execute(q)}
 
 
 def label_name(taxonomy: str, label: str) -> str:
@@ -198,26 +279,32 @@ def new_narrative(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
         ).scalar()
         if fs is not None and fs < d - dt.timedelta(days=p.lookback_days):
             continue  # seen before the look-back window: longstanding
-        rows = _labelled(ctx.conn, label, d - dt.timedelta(days=p.lookback_days), d, p.prior_min_confidence)
         start = d - dt.timedelta(days=p.window_days - 1)
-        recent = [r for r in rows if r.day >= start and r.label_confidence >= p.min_confidence]
-        prior = [r for r in rows if r.day < start]
-        if node is not None and node.cues and p.cue_confirmed:
-            # with cues, a sighting counts when its sentence has the line's own words: a label
-            # the embedding gave for the topic alone ("a European force") is not the framing
-            pats = node.cue_patterns()
-            prior = [r for r in prior if _has_cue(pats, r)]
-            if not any(_has_cue(pats, r) for r in recent):
-                continue
-        if any(r.aspect == "habitual" for r in prior):
-            continue  # a text already called the line old
-        if len(prior) > p.max_prior or not recent:
-            continue
-        first = recent[0]
-        if not ctx.history_ok(first.day, p.min_history_days):
-            continue
+        recent = ctx.recent(label, start, p.min_confidence)
         docs = {r.doc_id for r in recent}
         if len(recent) < p.min_statements or len(docs) < p.min_documents:
+            continue
+        pats = node.cue_patterns() if node is not None and node.cues and p.cue_confirmed else None
+        if pats is not None and not any(_has_cue(pats, r) for r in recent):
+            # with cues, a sighting counts when its sentence has the line's own words: a label
+            # the embedding gave for the topic alone ("a European force") is not the framing
+            continue
+        prior: list[Any] = []
+        old = False
+        for r in _labelled_iter(
+            ctx.conn, label, d - dt.timedelta(days=p.lookback_days), start - DAY, p.prior_min_confidence, d
+        ):
+            if pats is not None and not _has_cue(pats, r):
+                continue
+            prior.append(r)
+            if r.aspect == "habitual" or len(prior) > p.max_prior:
+                old = True  # a text already called the line old, or it was seen too often
+                break
+        if old:
+            continue
+        # the line's first statement: the first with its own words where there are cues
+        first = next((r for r in recent if _has_cue(pats, r)), recent[0]) if pats else recent[0]
+        if not ctx.history_ok(first.day, p.min_history_days):
             continue
         habitual = sum(1 for r in recent if r.aspect == "habitual") / len(recent)
         if habitual > p.max_habitual_share:
@@ -266,12 +353,11 @@ def burst(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
     volume = _sum(ctx.conn, "docs", "*", d, d)
     base_volume = _sum(ctx.conn, "docs", "*", lo, d - DAY)
     for label, tax in _labels_on(ctx.conn, d, p.min_confidence):
-        rows = _labelled(ctx.conn, label, lo, d, p.min_confidence)
-        today = [r for r in rows if r.day == d]
+        today = ctx.recent(label, d, p.min_confidence)
         docs_today = {r.doc_id for r in today}
-        base_docs = len({(r.day, r.doc_id) for r in rows if r.day < d})
         if len(docs_today) < p.min_documents:
             continue
+        base_docs = _count_docs(ctx.conn, label, lo, d - DAY, p.min_confidence, d)
         s = bursts.surprise(len(docs_today), volume, base_docs, base_volume)
         if s.surprise < p.min_surprise or s.ratio < p.min_ratio:
             continue
@@ -379,27 +465,34 @@ def stance_shift(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
         .distinct()
     ).all()
     lo = d - dt.timedelta(days=p.lookback_days)
-    for speaker, issue in pairs:
-        rows = ctx.conn.execute(
+    history: dict[tuple[str, str], list[Any]] = {}
+    speakers = sorted({sp for sp, _ in pairs})
+    for i in range(0, len(speakers), 500):
+        q = (
             select(
-                *_cols(),
+                statement_stances.c.speaker,
+                statement_stances.c.issue,
+                statement_stances.c.statement_id,
+                statement_stances.c.day,
                 statement_stances.c.polarity,
-                statement_stances.c.confidence.label("stance_confidence"),
+                statement_stances.c.confidence,
             )
-            .join(statement_stances, statement_stances.c.statement_id == statements.c.id)
-            .join(documents, documents.c.id == statements.c.doc_id)
+            .join(statements, statements.c.id == statement_stances.c.statement_id)
             .where(
-                (statement_stances.c.speaker == speaker)
-                & (statement_stances.c.issue == issue)
+                statement_stances.c.speaker.in_(speakers[i : i + 500])
                 & (statement_stances.c.day >= lo)
                 & (statement_stances.c.day <= d)
                 & (statement_stances.c.confidence >= p.min_confidence)
                 & statements.c.canonical
                 & _known_by(d)
             )
-            .order_by(statements.c.day, statements.c.seq)
-        ).all()
-        pts = [shifts.Point(r.day, r.polarity, max(r.stance_confidence, 0.05), {"row": r}) for r in rows]
+            .order_by(statement_stances.c.day, statements.c.seq)
+        )
+        for r in ctx.conn.execute(q):
+            history.setdefault((r.speaker, r.issue), []).append(r)
+    for speaker, issue in pairs:
+        rows = history.get((speaker, issue), [])
+        pts = [shifts.Point(r.day, r.polarity, max(r.confidence, 0.05), {"id": r.statement_id}) for r in rows]
         sh = shifts.detect(
             pts,
             min_before=p.min_before,
@@ -414,8 +507,11 @@ def stance_shift(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
         if _recent(ctx.conn, rule.id, key, sh.change_day, d):
             continue
         frm, to = sh.direction
-        before = [pt.statement["row"] for pt in sh.before]
-        after = [pt.statement["row"] for pt in sh.after]
+        full = {
+            r.id: r for r in _statement_rows(ctx.conn, [pt.statement["id"] for pt in sh.before + sh.after])
+        }
+        before = [full[pt.statement["id"]] for pt in sh.before]
+        after = [full[pt.statement["id"]] for pt in sh.after]
         out.append(
             _alert(
                 rule,
@@ -446,13 +542,12 @@ def amplification(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
     p, d, out = rule.params, ctx.day, []
     start = d - dt.timedelta(days=p.window_days - 1)
     for label, tax in _labels_on(ctx.conn, d, p.min_confidence):
-        rows = _labelled(ctx.conn, label, start - dt.timedelta(days=p.prior_days), d, p.min_confidence)
-        recent = [r for r in rows if r.day >= start]
-        prior_outlets = {r.outlet_id for r in rows if r.day < start and r.outlet_id}
+        recent = ctx.recent(label, start, p.min_confidence)
         outlets = sorted({r.outlet_id for r in recent if r.outlet_id})
         langs = sorted({r.language for r in recent if r.language})
         if len(outlets) < p.min_outlets or len(langs) < p.min_languages:
             continue
+        prior_outlets = _outlets(ctx.conn, label, start - dt.timedelta(days=p.prior_days), start - DAY)
         if len(prior_outlets) > p.max_prior_outlets or not ctx.history_ok(start, p.min_history_days):
             continue
         if _recent(ctx.conn, rule.id, label, d - dt.timedelta(days=p.cooldown_days), d):
@@ -488,11 +583,14 @@ def official_echo(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
     p, d, out = rule.params, ctx.day, []
     start = d - dt.timedelta(days=p.window_days - 1)
     for label, tax in _labels_on(ctx.conn, d, p.min_confidence):
-        rows = _labelled(ctx.conn, label, start - dt.timedelta(days=p.prior_days), d, p.min_confidence)
-        pair = _echo_pair([r for r in rows if r.day >= start])
+        recent = ctx.recent(label, start, p.min_confidence)
+        pair = _echo_pair(recent)
         if pair is None or max(_known_on(pair[0]), _known_on(pair[1])) != d:
             continue  # no pair, or it was already complete before today
-        if _echo_pair([r for r in rows if r.day < start]) is not None:
+        prior = _labelled(
+            ctx.conn, label, start - dt.timedelta(days=p.prior_days), start - DAY, p.min_confidence
+        )
+        if _echo_pair(prior) is not None:
             continue  # official and state media already shared this line lately
         if not ctx.history_ok(start, p.min_history_days):
             continue
@@ -509,7 +607,7 @@ def official_echo(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
                 label,
                 f"Official ↔ state-media echo: {name}",
                 f"“{name}” went {direction}: {_who(a)} then {_who(b)}.",
-                {"days_between": (b.day - a.day).days, "statements": len(rows)},
+                {"days_between": (b.day - a.day).days, "statements": len(recent)},
                 min(a.label_confidence, b.label_confidence),
                 _evidence([a, b]),
             )
@@ -536,19 +634,29 @@ def _voices(r: Any) -> tuple[str | None, str | None]:
 
 def _echo_pair(rows: list[Any]) -> tuple[Any, Any] | None:
     """The first (official voice, state-media voice) pair of statements of one country, in time
-    order, from separate documents."""
-    voices = [(r, *_voices(r)) for r in rows]
-    best = None
-    for a, off, _ in voices:
-        if off is None:
-            continue
-        for b, _, med in voices:
-            if med is None or a.doc_id == b.doc_id or ("?" not in (off, med) and off != med):
+    order, from separate documents: the pair whose later statement comes first. One pass."""
+    seen: dict[tuple[str, str], list[Any]] = {}  # (voice, country) -> up to two rows of distinct documents
+
+    def partners(voice: str, country: str) -> list[Any]:
+        if country == "?":
+            return [r for (v, _), rs in seen.items() if v == voice for r in rs]
+        return seen.get((voice, country), []) + seen.get((voice, "?"), [])
+
+    for r in sorted(rows, key=lambda r: (r.day, r.seq)):
+        official, media = _voices(r)
+        for country, other in ((official, "media"), (media, "official")):
+            if country is None:
                 continue
-            x, y = (a, b) if (a.day, a.seq) <= (b.day, b.seq) else (b, a)
-            if best is None or (y.day, y.seq) < (best[1].day, best[1].seq):
-                best = (x, y)
-    return best
+            for a in partners(other, country):
+                if a.doc_id != r.doc_id:
+                    return a, r
+        for voice, country in (("official", official), ("media", media)):
+            if country is None:
+                continue
+            kept = seen.setdefault((voice, country), [])
+            if len(kept) < 2 and all(k.doc_id != r.doc_id for k in kept):
+                kept.append(r)
+    return None
 
 
 def _most_specific(found: list[dict[str, Any]]) -> list[dict[str, Any]]:

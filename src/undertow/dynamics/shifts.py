@@ -56,26 +56,37 @@ def detect(
     pts = sorted((p for p in points if p.polarity in VALUE), key=lambda p: p.day)
     if len(pts) < min_before + min_after:
         return None
-    daylist = sorted({p.day for p in pts})
+    # prefix sums over the points: weights, weighted values, and weight per sign
+    n = len(pts)
+    w = [0.0] * (n + 1)
+    wv = [0.0] * (n + 1)
+    wpos = [0.0] * (n + 1)
+    for i, p in enumerate(pts):
+        w[i + 1] = w[i] + p.confidence
+        wv[i + 1] = wv[i] + VALUE[p.polarity] * p.confidence
+        wpos[i + 1] = wpos[i] + (p.confidence if VALUE[p.polarity] > 0 else 0.0)
     best: Shift | None = None
-    for cut in daylist[1:]:
-        before = [p for p in pts if p.day < cut]
-        after = [p for p in pts if p.day >= cut]
-        if len(before) < min_before or len(after) < min_after:
+    for i in range(1, n):
+        if pts[i].day == pts[i - 1].day:
+            continue  # cut only between days
+        nb, na = i, n - i
+        if nb < min_before or na < min_after or w[n] - w[i] < min_after_weight:
             continue
-        if sum(p.confidence for p in after) < min_after_weight:
-            continue
-        mb, ma = _mean(before), _mean(after)
+        mb = wv[i] / (w[i] or 1.0)
+        ma = (wv[n] - wv[i]) / ((w[n] - w[i]) or 1.0)
         if mb * ma >= 0 or abs(mb - ma) < min_delta:
             continue
-        if _consistency(before, mb) < min_consistency or _consistency(after, ma) < min_consistency:
+        cb = (wpos[i] if mb > 0 else w[i] - wpos[i]) / (w[i] or 1.0)
+        pos_after = wpos[n] - wpos[i]
+        ca = (pos_after if ma > 0 else (w[n] - w[i]) - pos_after) / ((w[n] - w[i]) or 1.0)
+        if cb < min_consistency or ca < min_consistency:
             continue
-        n = len(before) + len(after)
-        score = (mb - ma) ** 2 * len(before) * len(after) / n
+        score = (mb - ma) ** 2 * nb * na / n
         if best is None or score > best.score:
-            conf = 1.0 - 0.5 ** (min(len(before), len(after)))  # more evidence on both sides, surer
-            conf *= min(1.0, abs(mb - ma) / 2.0)
-            best = Shift(cut, before, after, round(mb, 3), round(ma, 3), round(score, 3), round(conf, 3))
+            conf = (1.0 - 0.5 ** min(nb, na)) * min(1.0, abs(mb - ma) / 2.0)
+            best = Shift(
+                pts[i].day, pts[:i], pts[i:], round(mb, 3), round(ma, 3), round(score, 3), round(conf, 3)
+            )
     return best
 
 

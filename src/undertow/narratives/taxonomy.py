@@ -47,6 +47,7 @@ def slugify(text: str) -> str:
     return re.sub(r"[-_]+", "-", t) or "node"
 
 
+@lru_cache(maxsize=16384)
 def compile_cue(phrase: str) -> re.Pattern[str]:
     """A cue phrase as a word-bounded, case-insensitive pattern. ``*`` ends a word prefix:
     ``"нацист*"`` matches "нацистов", ``"kiev* regime"`` matches "Kievan regime"; spaces match any
