@@ -8,7 +8,7 @@ EVAL   ?= ../shared/eval
 
 export HF_HUB_OFFLINE = 1
 
-.PHONY: install demo test lint bench bench-extraction bench-ingest bench-annotate bench-narratives clean
+.PHONY: install demo test lint bench bench-extraction bench-ingest bench-annotate bench-narratives bench-dynamics clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "undertow needs Python >= 3.11"'
@@ -19,13 +19,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: install, ingest the bundled demo corpus into demo.db, show what was stored
+## demo: install, ingest the bundled demo corpus into demo.db, show what was stored and what
+## changed (alerts), and write the brief for the demo's last day (demo-brief.md / .html)
 demo: install
 	$(BIN)/undertow ingest src/undertow/data/demo --db $(DEMO_DB) --workers 2
 	$(BIN)/undertow stats --db $(DEMO_DB)
 	$(BIN)/undertow statements --db $(DEMO_DB) --since 2026-02-04 --limit 25
 	$(BIN)/undertow statements --db $(DEMO_DB) --issue ceasefire-before-settlement --limit 10
 	$(BIN)/undertow search "peacekeepers OR ceasefire" --db $(DEMO_DB) --limit 5
+	$(BIN)/undertow firstseen --db $(DEMO_DB) --on 2026-02-08
+	$(BIN)/undertow spread ukraine-false-flag --db $(DEMO_DB)
+	$(BIN)/undertow series narrative ukraine-false-flag --db $(DEMO_DB) --since 2026-01-25 --until 2026-02-08 --bursts
+	$(BIN)/undertow alerts --db $(DEMO_DB) --atom demo-alerts.atom
+	$(BIN)/undertow narratives candidates --db $(DEMO_DB) --limit 5
+	$(BIN)/undertow brief --date 2026-02-08 --db $(DEMO_DB) --format html -o demo-brief.html
+	$(BIN)/undertow brief --date 2026-02-08 --db $(DEMO_DB) --format md -o demo-brief.md
+	cat demo-brief.md
 
 ## test: lint and the whole test suite (tests that need ../shared skip cleanly without it)
 test: install lint
@@ -36,7 +45,7 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 
 ## benchmarks (not part of make test)
-bench: bench-extraction bench-ingest bench-annotate bench-narratives
+bench: bench-extraction bench-ingest bench-annotate bench-narratives bench-dynamics
 
 bench-extraction: install
 	$(BIN)/python bench/extraction.py --eval-dir $(EVAL)
@@ -54,5 +63,9 @@ bench-narratives: install
 	$(BIN)/python bench/narratives.py --speed --train-folds 2
 	$(BIN)/undertow eval stances
 
+## incremental cost of tracking, alerts and briefs on a synthetic one-year, 500k-statement store
+bench-dynamics: install
+	$(BIN)/python bench/dynamics_incremental.py
+
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-brief.md demo-brief.html demo-alerts.atom $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .ruff_cache

@@ -148,7 +148,14 @@ def _label(taxonomy: str, label: str) -> str:
     return node.label if node else label
 
 
-def build(store: Any, day: dt.date, since: dt.date | None = None) -> Brief:
+def build(
+    store: Any,
+    day: dt.date,
+    since: dt.date | None = None,
+    *,
+    max_takeaways: int = 15,
+    min_stance_confidence: float = 0.5,
+) -> Brief:
     """The brief for ``day`` covering ``[since, day]`` (default: the 7 days ending on ``day``)."""
     since = since or day - dt.timedelta(days=6)
     if since > day:
@@ -194,21 +201,35 @@ def build(store: Any, day: dt.date, since: dt.date | None = None) -> Brief:
         return sorted({cites.add(ev(r)) for r in rs})
 
     takeaways: list[Sentence] = []
-    # 1. what changed: alerts of the window, most specific first
-    order = ["new_narrative", "stance_shift", "burst", "first_adoption", "amplification", "official_echo"]
+    # 1. what changed: alerts of the window, most telling first; first adoptions of one line are
+    # told in one sentence
+    order = ["new_narrative", "stance_shift", "burst", "amplification", "official_echo", "first_adoption"]
     covered: set[str] = set()
-    for a in sorted(
-        window_alerts, key=lambda a: (order.index(a["type"]) if a["type"] in order else 9, a["date"])
-    ):
+    adoptions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    ranked = sorted(
+        window_alerts,
+        key=lambda a: (order.index(a["type"]) if a["type"] in order else 9, a["date"], -a["confidence"]),
+    )
+    for a in ranked:
         evs = [e for e in a.get("evidence", []) if e.get("statement_id")]
         if a["type"] == "new_narrative" and a.get("first_seen"):
             evs = [a["first_seen"]["statement"], *evs]
         if not evs:
             continue
+        if a["type"] == "first_adoption":
+            adoptions[a["subject"].get("narrative") or ""].append(a)
+            continue
         nums = sorted({cites.add(e) for e in evs[:3]})
         takeaways.append(Sentence(_alert_sentence(a), nums))
         if a["subject"].get("narrative") and a["type"] == "new_narrative":
             covered.add(a["subject"]["narrative"])
+    for _line, group in sorted(adoptions.items(), key=lambda kv: min(a["date"] for a in kv[1])):
+        group.sort(key=lambda a: a["date"])
+        who = [f"{_name(a['subject'].get('actor'))} ({a['date']})" for a in group]
+        label = group[0]["subject"].get("label") or group[0]["subject"].get("narrative")
+        nums = sorted({cites.add(a["evidence"][0]) for a in group})
+        takeaways.append(Sentence(f"{_join(who)} took up the line “{label}” for the first time.", nums))
+    del takeaways[max_takeaways:]
     # 2. with less history than the alert rules need (a small store, a first article), new lines
     # come from the first-seen registry instead
     history_start = min((r.published for r in rows if r.published), default=None)
@@ -243,7 +264,7 @@ def build(store: Any, day: dt.date, since: dt.date | None = None) -> Brief:
     for sid, sns in stances.items():
         r = by_id[sid]
         for sn in sns:
-            if sn.polarity != "neutral" and r.speaker:
+            if sn.polarity != "neutral" and r.speaker and sn.confidence >= min_stance_confidence:
                 per_issue[sn.issue][(r.speaker, sn.polarity)].append((r, sn.confidence))
     for issue, groups in sorted(per_issue.items(), key=lambda kv: -sum(len(v) for v in kv[1].values())):
         sec = Section(f"Issue: {issue_names.get(issue, issue)}")
@@ -309,6 +330,10 @@ _PROPER = {
 }
 
 
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _lower_first(s: str) -> str:
     """ "A ceasefire ..." -> "a ceasefire ..."; names and proper adjectives keep their capital."""
     first = s.split(" ", 1)[0]
@@ -327,8 +352,8 @@ def _alert_sentence(a: dict[str, Any]) -> str:
         return (
             f"A new line, “{label}”, appeared on {(a.get('first_seen') or {}).get('day', a['date'])}, "
             f"first voiced "
-            f"by {_name(fs.get('speaker'))} ({fs.get('outlet') or 'unknown outlet'}); it has since been "
-            f"carried in {n.get('documents')} documents by {n.get('outlets')} outlets."
+            f"by {_name(fs.get('speaker'))} ({fs.get('outlet') or 'unknown outlet'}); by "
+            f"{a['date']} it was carried in {n.get('documents')} documents by {n.get('outlets')} outlets."
         )
     if t == "stance_shift":
         issue = _issue_labels().get(subj.get("issue") or "", subj.get("issue"))
@@ -341,7 +366,7 @@ def _alert_sentence(a: dict[str, Any]) -> str:
     if t == "burst":
         return (
             f"“{label}” surged on {a['date']}: {n.get('documents')} documents against "
-            f"{n.get('expected')} expected from the preceding weeks."
+            f"{float(n.get('expected') or 0):.2f} expected from the preceding weeks."
         )
     if t == "first_adoption":
         return f"{_name(subj.get('actor'))} took up the line “{label}” for the first time on {a['date']}."
