@@ -318,3 +318,113 @@ def test_quiet_synthetic_store_raises_nothing(tmp_path) -> None:
         res, new = dynamics.refresh(s)
         assert res.statements == 168 and len(res.days) == 56
         assert new == []
+
+
+def test_discovery_clusters_an_unlabelled_line_and_promotes_it(tmp_path) -> None:
+    """Paraphrases (EN/RU) of a line no taxonomy node covers grow one cluster; unrelated statements
+    do not join it; promoting it writes a valid taxonomy node with the statements as examples."""
+    import numpy as np
+
+    from undertow.dynamics.discover import candidates
+    from undertow.narratives import embed
+    from undertow.narratives.taxonomy import load_taxonomy
+    from undertow.store.schema import documents, statements
+
+    line = [
+        "Western sports bodies are banning Russian athletes to humiliate Russia.",
+        "The ban on Russian athletes is a political attack on Russia.",
+        "Russian sportsmen are being excluded from competitions for political reasons.",
+        "Запрет для российских спортсменов — это политическая атака на Россию.",
+        "Российских атлетов отстраняют от соревнований по политическим мотивам.",
+    ]
+    other = [
+        "Power was restored to most of the Kyiv region overnight.",
+        "The talks will resume in Geneva next week.",
+        "Heavy snow closed several roads in western Ukraine.",
+        "The central bank left its key rate unchanged.",
+        "Вчера в Москве прошёл сильный снегопад.",
+    ]
+    vecs = embed.encode(line + other)
+    with Store.open(str(tmp_path / "d.db")) as s:
+        with s.engine.begin() as c:
+            for i, (t, v) in enumerate(zip(line + other, vecs, strict=True)):
+                day = D("2026-03-01") + dt.timedelta(days=i % 5)
+                c.execute(
+                    documents.insert().values(
+                        id=f"doc{i}",
+                        source="t",
+                        text=t,
+                        content_hash=f"h{i}",
+                        word_count=1,
+                        paragraphs="[]",
+                        published=day,
+                        outlet_id=f"outlet{i % 3}",
+                        language="ru" if "ё" in t or "ы" in t else "en",
+                    )
+                )
+                c.execute(
+                    statements.insert().values(
+                        id=f"s{i}",
+                        doc_id=f"doc{i}",
+                        day=day,
+                        published=day,
+                        canonical=True,
+                        speaker=f"voice-{i % 4}",
+                        kind="indirect",
+                        text=t,
+                        sentence=t,
+                        start=0,
+                        end=len(t),
+                        confidence=0.9,
+                        outlet_id=f"outlet{i % 3}",
+                        vector=np.asarray(v, dtype=np.float16).tobytes(),
+                    )
+                )
+        res, _ = dynamics.refresh(s)
+        assert res.clustered == 10
+        found = candidates(s, min_size=3)
+        assert len(found) == 1
+        cand = found[0]
+        members = {e["text"] for e in cand.exemplars}
+        assert members <= set(line) and cand.size >= 4 and cand.documents >= 3
+        assert cand.first_day == D("2026-03-01")
+        tax = tmp_path / "mine.yaml"
+        tax.write_text(
+            "taxonomy: mine\nnarratives:\n  - id: west-is-hostile\n    label: The West is hostile\n",
+            encoding="utf-8",
+        )
+        r = CliRunner().invoke(
+            app,
+            [
+                "narratives",
+                "promote",
+                cand.id,
+                "--as",
+                "sports-bans-are-political",
+                "--taxonomy",
+                str(tax),
+                "--parent",
+                "west-is-hostile",
+                "--db",
+                str(tmp_path / "d.db"),
+            ],
+        )
+        assert r.exit_code == 0, r.output
+        node = load_taxonomy(tax)["sports-bans-are-political"]
+        assert node.parent == "west-is-hostile" and len(node.examples) >= 4
+        assert candidates(s, min_size=3) == []  # promoted: no longer a candidate
+        r = CliRunner().invoke(
+            app,
+            [
+                "narratives",
+                "promote",
+                cand.id,
+                "--as",
+                "Not A Slug",
+                "--taxonomy",
+                str(tax),
+                "--db",
+                str(tmp_path / "d.db"),
+            ],
+        )
+        assert r.exit_code != 0
