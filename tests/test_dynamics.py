@@ -66,6 +66,14 @@ def test_nothing_fires_in_the_quiet_window(demo, storyline) -> None:
     assert quiet == []
 
 
+def test_longstanding_lines_are_not_called_new(demo, storyline) -> None:
+    _, _, new, _ = demo
+    old = {n["id"] for n in storyline["narratives"] if n["status"] == "longstanding"}
+    assert old
+    called_new = [a["subject_key"] for a in new if a["type"] == "new_narrative" and a["subject_key"] in old]
+    assert called_new == []
+
+
 def test_alerts_carry_evidence_and_are_deduplicated(demo) -> None:
     s, _, new, _ = demo
     assert new

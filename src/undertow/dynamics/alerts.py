@@ -38,6 +38,7 @@ from undertow.store.schema import (
 )
 
 DAY = dt.timedelta(days=1)
+PARENT_QUIET_DAYS = 14  # a narrative is not reported by a rule that just reported one of its subs
 WINDOW_DAYS = 7  # recent statements are fetched once per label and day for this many days
 
 
@@ -295,7 +296,7 @@ def new_narrative(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
             ctx.conn, label, d - dt.timedelta(days=p.lookback_days), start - DAY, p.prior_min_confidence, d
         ):
             if pats is not None and not _has_cue(pats, r):
-                continue
+                continue  # a label without the line's words: the topic, not the line
             prior.append(r)
             if r.aspect == "habitual" or len(prior) > p.max_prior:
                 old = True  # a text already called the line old, or it was seen too often
@@ -659,15 +660,21 @@ def _echo_pair(rows: list[Any]) -> tuple[Any, Any] | None:
     return None
 
 
-def _most_specific(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Of a narrative and its own sub-narrative raised by one rule on one day, keep the sub
-    (the more specific line) and name the narrative in its subject."""
+def _most_specific(found: list[dict[str, Any]], ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
+    """Of a narrative and its own sub-narrative raised by one rule, keep the sub (the more
+    specific line): the narrative is dropped when a sub of it fires the same day or fired in the
+    last ``PARENT_QUIET_DAYS``; a kept sub names its narrative in its subject."""
+    recent = [
+        a
+        for a in _stored_and_fired(ctx, rule.type, ctx.day - dt.timedelta(days=PARENT_QUIET_DAYS), ctx.day)
+        if a["rule"] == rule.id
+    ]
+    parents_done = {_parent_of(a) for a in [*found, *recent]} - {None}
     subjects = {a["subject"].get("narrative") for a in found}
     out = []
     for a in found:
         label = a["subject"].get("narrative")
-        kids = [b for b in found if b is not a and b["subject"].get("narrative") and _parent_of(b) == label]
-        if label and kids:
+        if label and label in parents_done:
             continue
         parent = _parent_of(a)
         if parent and parent in subjects:
@@ -705,7 +712,7 @@ def evaluate(store: Any, days: Iterable[dt.date], rules: list[Rule] | None = Non
         for d in sorted(set(days)):
             ctx = Ctx(conn, d, start)
             for rule in rules:
-                for a in _most_specific(RULES[rule.type](ctx, rule)):
+                for a in _most_specific(RULES[rule.type](ctx, rule), ctx, rule):
                     if conn.execute(select(alerts_table.c.id).where(alerts_table.c.id == a["id"])).first():
                         continue
                     a["created"] = _now()
