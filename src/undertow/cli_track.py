@@ -118,9 +118,9 @@ def _deliver(store: Any, found: list[dict[str, Any]], urls: list[str], secret: s
     """POST alerts not yet delivered to each URL; remember the outcome so a failure is retried on
     the next run and a success is never sent twice. Returns the number of failed deliveries."""
     from sqlalchemy import select
-    from sqlalchemy.dialects.sqlite import insert
 
     from undertow.dynamics import deliver
+    from undertow.dynamics.track import upsert
     from undertow.store.schema import alert_deliveries as ad
 
     failed = 0
@@ -132,7 +132,7 @@ def _deliver(store: Any, found: list[dict[str, Any]], urls: list[str], secret: s
         todo = [a for a in found if (a["id"], url) not in done]
         for d in deliver.deliver(todo, [url], secret=secret):
             with store.engine.begin() as conn:
-                ins = insert(ad).values(
+                ins = upsert(conn, ad).values(
                     alert_id=d.alert_id,
                     target=d.url,
                     ok=d.ok,

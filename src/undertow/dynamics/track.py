@@ -52,11 +52,12 @@ def get_state(conn: Connection, key: str, default: str = "") -> str:
 
 
 def set_state(conn: Connection, key: str, value: str) -> None:
-    ins = _insert(conn, track_state).values(key=key, value=value)
+    ins = upsert(conn, track_state).values(key=key, value=value)
     conn.execute(ins.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
 
 
-def _insert(conn: Connection, table: Any) -> Any:
+def upsert(conn: Connection, table: Any) -> Any:
+    """An INSERT that supports ``on_conflict_do_update`` on this connection's engine."""
     name = conn.dialect.name
     if name == "sqlite":
         return sqlite.insert(table)
@@ -130,7 +131,7 @@ def _fold_batch(conn: Connection, batch: int, discover: bool) -> TrackResult:
             to_cluster.append(r)
 
     if counts:
-        ins = _insert(conn, daily_counts)
+        ins = upsert(conn, daily_counts)
         conn.execute(
             ins.on_conflict_do_update(
                 index_elements=["day", "dim", "key", "outlet_id"],
