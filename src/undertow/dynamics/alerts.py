@@ -77,30 +77,10 @@ def _cols() -> list[Any]:
     ]
 
 
-def _labelled(conn: Connection, label: str, lo: dt.date, hi: dt.date, min_conf: float) -> list[Any]:
-    q = (
-        select(*_cols(), statement_labels.c.confidence.label("label_confidence"), statement_labels.c.taxonomy)
-        .join(statement_labels, statement_labels.c.statement_id == statements.c.id)
-        .join(documents, documents.c.id == statements.c.doc_id)
-        .where(
-            (statement_labels.c.label == label)
-            & (statement_labels.c.day >= lo)
-            & (statement_labels.c.day <= hi)
-            & (statement_labels.c.confidence >= min_conf)
-            & statements.c.canonical
-            & _known_by(hi)
-        )
-        .order_by(statements.c.day, statements.c.seq)
-    )
-    return list(conn.execute(q).all())
-
-
-def _labelled_iter(
-    conn: Connection, label: str, lo: dt.date, hi: dt.date, min_conf: float, known_by: dt.date
-) -> Any:
-    """Like :func:`_labelled` over ``[lo, hi]`` (statements known by ``known_by``), newest first
-    and lazily, for checks that can stop at the first few rows."""
-    q = (
+def _labelled_query(label: str, lo: dt.date, hi: dt.date, min_conf: float, known_by: dt.date) -> Any:
+    """Canonical statements labelled ``label`` (at ``min_conf`` or more) dated ``[lo, hi]`` and
+    published by ``known_by``, with their document's URL, title and country."""
+    return (
         select(*_cols(), statement_labels.c.confidence.label("label_confidence"), statement_labels.c.taxonomy)
         .join(statement_labels, statement_labels.c.statement_id == statements.c.id)
         .join(documents, documents.c.id == statements.c.doc_id)
@@ -112,9 +92,22 @@ def _labelled_iter(
             & statements.c.canonical
             & _known_by(known_by)
         )
-        .order_by(statement_labels.c.day.desc())
     )
-    return conn.execute(q)
+
+
+def _labelled(conn: Connection, label: str, lo: dt.date, hi: dt.date, min_conf: float) -> list[Any]:
+    """:func:`_labelled_query` rows known by ``hi``, oldest first."""
+    q = _labelled_query(label, lo, hi, min_conf, hi).order_by(statements.c.day, statements.c.seq)
+    return list(conn.execute(q).all())
+
+
+def _labelled_iter(
+    conn: Connection, label: str, lo: dt.date, hi: dt.date, min_conf: float, known_by: dt.date
+) -> Any:
+    """:func:`_labelled_query` rows newest first and lazily, for checks that can stop early."""
+    return conn.execute(
+        _labelled_query(label, lo, hi, min_conf, known_by).order_by(statement_labels.c.day.desc())
+    )
 
 
 def _known_by(day: dt.date) -> Any:
