@@ -436,3 +436,110 @@ def test_discovery_clusters_an_unlabelled_line_and_promotes_it(tmp_path) -> None
             ],
         )
         assert r.exit_code != 0
+
+
+def test_cli_series_firstseen_spread_track(demo, tmp_path) -> None:
+    _, _, _, db = demo
+    r = CliRunner().invoke(
+        app,
+        [
+            "series",
+            "narrative",
+            "ukraine-false-flag",
+            "--db",
+            db,
+            "--since",
+            "2026-02-01",
+            "--until",
+            "2026-02-08",
+            "--format",
+            "csv",
+            "--bursts",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.strip().splitlines()
+    assert lines[0] == "day,value,burst" and len(lines) == 9
+    assert any(x.endswith(",1") for x in lines[1:])  # Kleinberg marks the false-flag days
+    r = CliRunner().invoke(app, ["series", "colour", "--db", db])
+    assert r.exit_code != 0
+    r = CliRunner().invoke(
+        app, ["firstseen", "--db", db, "--narrative", "ukraine-false-flag", "--format", "jsonl"]
+    )
+    assert r.exit_code == 0 and json.loads(r.stdout)["narrative"] == "ukraine-false-flag"
+    r = CliRunner().invoke(
+        app, ["spread", "peacekeepers-are-an-occupation-force", "--db", db, "--format", "json"]
+    )
+    assert r.exit_code == 0 and json.loads(r.stdout)["edges"]
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "version: 1\nrules:\n  - {id: b, type: burst, params: {min_surprise: 1.0}}\n", encoding="utf-8"
+    )
+    r = CliRunner().invoke(app, ["track", "--db", db, "--rules", str(rules)])
+    assert r.exit_code == 0, r.output
+    assert "tracked 0 new statement(s)" in r.output  # nothing new since the fixture's refresh
+
+
+def test_migration_indexes_statements_of_an_older_database(tmp_path, shared) -> None:
+    """A database from before the statements table gets its statements indexed on open."""
+    from conftest import SEED
+
+    db = tmp_path / "old.db"
+    r = CliRunner().invoke(app, ["ingest", str(SEED), "--published", "2026-02-05", "--db", str(db), "-q"])
+    assert r.exit_code == 0, r.output
+    with Store.open(str(db)) as s, s.engine.begin() as c:
+        n = c.execute(text("select count(*) from statements")).scalar()
+        assert n > 5
+        for t in (
+            "alert_deliveries",
+            "alerts",
+            "cluster_members",
+            "clusters",
+            "first_seen",
+            "daily_counts",
+            "track_state",
+            "statement_stances",
+            "statement_labels",
+            "statements",
+        ):
+            c.execute(text(f"drop table {t}"))
+        c.execute(text("delete from schema_version where version = 2"))
+    with Store.open(str(db)) as s:
+        with s.engine.connect() as c:
+            assert c.execute(text("select count(*) from statements")).scalar() == n
+            assert c.execute(text("select count(*) from statement_labels")).scalar() > 0
+        _, _ = dynamics.refresh(s)
+        assert registry(s)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_shift_detection_ignores_input_order(seed) -> None:
+    import random
+
+    rng = random.Random(seed)
+    day = D("2026-01-01")
+    pts = [
+        shifts.Point(day + dt.timedelta(days=i), "against" if i < 5 else "favor", rng.uniform(0.5, 1))
+        for i in range(9)
+    ]
+    a = shifts.detect(pts)
+    rng.shuffle(pts)
+    b = shifts.detect(pts)
+    assert a is not None and b is not None and (a.change_day, a.score) == (b.change_day, b.score)
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(
+    obs=st.integers(0, 60),
+    vol=st.integers(1, 500),
+    base=st.integers(0, 300),
+    base_vol=st.integers(0, 5000),
+)
+def test_surprise_is_a_probability_and_grows_with_the_count(obs, vol, base, base_vol) -> None:
+    s1 = bursts.surprise(obs, vol, base, base_vol)
+    s2 = bursts.surprise(obs + 1, vol, base, base_vol)
+    assert 0.0 < s1.p_value <= 1.0 and s1.surprise >= 0
+    assert s2.surprise >= s1.surprise - 1e-9
