@@ -76,10 +76,14 @@ def test_demo_reingest_changes_nothing(demo_store) -> None:
 def test_watch_polls_a_feed_file(tmp_path) -> None:
     db = str(tmp_path / "w.db")
     feed = str(DEMO / "feeds" / "demo-wire.xml")
-    res = CliRunner().invoke(app, ["watch", feed, "--db", db, "--every", "1s", "--iterations", "2"])
+    atom = tmp_path / "alerts.atom"
+    res = CliRunner().invoke(
+        app, ["watch", feed, "--db", db, "--every", "1s", "--iterations", "2", "--atom", str(atom)]
+    )
     assert res.exit_code == 0, res.output
     polls = [line for line in res.output.splitlines() if " poll " in line]
-    assert len(polls) == 2 and " 0 new" in polls[1] and " 0 new" not in polls[0]
+    assert len(polls) == 2 and "poll 2: 0 new," in polls[1] and "poll 1: 0 new," not in polls[0]
+    assert "new alert(s)" in polls[0] and atom.read_text(encoding="utf-8").startswith("<?xml")
 
 
 def test_demo_shows_who_said_what(demo_store, storyline) -> None:

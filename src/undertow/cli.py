@@ -333,8 +333,22 @@ def watch(
     iterations: Annotated[int, typer.Option(help="Stop after this many polls (0: run until stopped).")] = 0,
     allow_private: Annotated[bool, typer.Option("--allow-private")] = False,
     robots: Annotated[bool, typer.Option("--robots/--no-robots")] = True,
+    atom: Annotated[
+        Path | None, typer.Option(help="Rewrite this Atom feed of alerts after each poll.")
+    ] = None,
+    webhook: Annotated[
+        list[str] | None, typer.Option(help="POST new alerts to this URL after each poll (repeatable).")
+    ] = None,
+    secret: Annotated[
+        str | None, typer.Option(envvar="UNDERTOW_WEBHOOK_SECRET", help="HMAC-SHA256 key for webhook bodies.")
+    ] = None,
 ) -> None:
-    """Poll feeds at an interval: conditional GET, only items not seen before are ingested."""
+    """Poll feeds at an interval: conditional GET, only items not seen before are ingested; after
+    each poll the dynamics are updated and new alerts go to the Atom file and webhooks."""
+    from undertow import dynamics
+    from undertow.cli_track import _deliver
+    from undertow.dynamics import deliver
+    from undertow.dynamics.alerts import stored
     from undertow.pipeline import PipelineOptions
     from undertow.pipeline import ingest as run_ingest
     from undertow.store import Store
@@ -353,9 +367,15 @@ def watch(
                 sources=srcs,
                 on_event=lambda k, o: k == "error" and err.print(f"[red]error[/red] {o.source}: {o.reason}"),
             )
+            _, new_alerts = dynamics.refresh(store)
+            if atom:
+                deliver.write_atom(atom, stored(store))
+            if webhook and new_alerts:
+                _deliver(store, new_alerts, webhook, secret)
             stamp = dt.datetime.now().strftime("%H:%M:%S")
             out.print(
-                f"{stamp} poll {n}: {report.stored} new, {report.duplicates} folded, {report.failed} failed",
+                f"{stamp} poll {n}: {report.stored} new, {report.duplicates} folded, {report.failed} failed; "
+                f"{len(new_alerts)} new alert(s)",
                 highlight=False,
             )
             if iterations and n >= iterations:
