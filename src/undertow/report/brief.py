@@ -25,6 +25,7 @@ from undertow.store.schema import documents, first_seen, statement_labels, state
 
 VERB = {"favor": "backed", "against": "rejected", "neutral": "commented on"}
 MAX_PER_SECTION = 8
+MIN_LINE_CONFIDENCE = 0.7  # a statement label must be this sure to be reported as a line
 REGISTRY_FALLBACK_DAYS = 7  # the alert rules' minimum history (alerts.yaml min_history_days)
 
 
@@ -236,6 +237,7 @@ def build(
     with store.engine.connect() as conn:
         history_start = conn.execute(select(func.min(statements.c.published))).scalar() or history_start
     short_history = history_start is None or (since - history_start).days < REGISTRY_FALLBACK_DAYS
+    registry_new: list[tuple[tuple[int, float, dt.date], str, Any, str]] = []
     for f in fs_rows if short_history else []:
         if f.label in covered or f.day > day:
             continue
@@ -243,19 +245,22 @@ def build(
         if first is None or (f.habitual and f.habitual * 2 >= f.seen):
             continue
         lab = next((x for x in labels.get(f.statement_id, []) if x.label == f.label), None)
-        if lab is None:
+        if lab is None or lab.confidence < MIN_LINE_CONFIDENCE:
             continue
         node = known_node(lab.taxonomy, f.label)
         if node is None or node.parent is None:
             continue  # report the specific lines (sub-narratives) as new, not broad themes
-        takeaways.append(
-            Sentence(
-                f"A new line, “{node.label}”, first appeared in the record on {f.day.isoformat()}, "
-                f"voiced by {_name(first.speaker)} ({first.outlet_id or 'unknown outlet'}).",
-                cite_rows([first]),
-            )
-        )
-        covered.add(f.label)
+        who = _name(first.speaker) + (f" ({first.outlet_id})" if first.outlet_id else "")
+        when = f.day.isoformat()
+        if first.aspect == "new":  # the text itself says the line is new: say so first
+            text = f"{who} began advancing a new line on {when}: “{node.label}”."
+        else:
+            text = f"A new line, “{node.label}”, first appeared in the record on {when}, voiced by {who}."
+        key = (0 if first.aspect == "new" else 1, -lab.confidence, f.day)
+        registry_new.append((key, text, first, f.label))
+    for _, text, first, label in sorted(registry_new, key=lambda x: x[0])[:MAX_PER_SECTION]:
+        takeaways.append(Sentence(text, cite_rows([first])))
+        covered.add(label)
 
     sections: list[Section] = []
     # 3. per issue: who took which side
@@ -290,7 +295,7 @@ def build(
         actor_count[r.speaker] += 1
         for lab in labels.get(r.id, []):
             node = known_node(lab.taxonomy, lab.label)
-            if node is not None and node.parent is not None and lab.confidence >= 0.7:
+            if node is not None and node.parent is not None and lab.confidence >= MIN_LINE_CONFIDENCE:
                 per_actor[r.speaker][lab.label].append((r, lab))
     for actor, _n in actor_count.most_common(8):
         if actor not in per_actor:
