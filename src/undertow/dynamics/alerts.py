@@ -406,14 +406,20 @@ def first_adoption(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
             if r.speaker:
                 first_by.setdefault(r.speaker, r)
         for actor, r0 in sorted(first_by.items()):
-            if r0.day != d or actor == originator:
-                continue  # not this actor's first day with the line, or the line's originator
+            if _known_on(r0) != d or actor == originator:
+                continue  # the actor's first statement of the line was not made known today, or is the origin
             entry = registry.get(actor)
             if p.registered_only and entry is None:
                 continue
             if entry is not None and p.actor_kinds and entry.kind not in p.actor_kinds:
                 continue
-            mine = [r for r in rows if r.speaker == actor and r.day == d]
+            if p.same_country:
+                # taking up a line from one's own side is adoption; a foreign minister quoting
+                # it is, far more often, a rebuttal
+                source = registry.get(originator) if originator else None
+                if entry is None or source is None or not entry.country or entry.country != source.country:
+                    continue
+            mine = [r for r in rows if r.speaker == actor and _known_on(r) == d]
             name = na["subject"].get("label") or label
             who = entry.name if entry else actor
             out.append(
@@ -428,7 +434,7 @@ def first_adoption(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
                     },
                     f"{actor}|{label}",
                     f"First adoption: {who} takes up “{name}”",
-                    f"{who} voiced “{name}” for the first time on {d.isoformat()} ({r0.outlet_id}), "
+                    f"{who} voiced “{name}” for the first time on {r0.day.isoformat()} ({r0.outlet_id}), "
                     f"{(d - origin).days} days after the line first appeared ({origin.isoformat()}, "
                     f"{originator or 'unattributed'}).",
                     {"days_after_first_seen": (d - origin).days, "statements": len(mine)},

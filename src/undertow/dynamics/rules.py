@@ -50,6 +50,7 @@ class FirstAdoptionParams:
     min_confidence: float = 0.7
     actor_kinds: tuple[str, ...] = ("person",)
     registered_only: bool = True
+    same_country: bool = True  # the adopter and the line's originator are of the same country
 
 
 @dataclass(frozen=True)
