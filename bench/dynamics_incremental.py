@@ -94,6 +94,12 @@ class World:
         self.shifter = (persons[0], "ceasefire-before-settlement")
         self.stance[self.shifter] = "against"
 
+    def cue(self, node: object) -> str:
+        """A phrase with one of the line's own cues (as real statements of a line mostly have)."""
+        cues = getattr(node, "cues", None) or {}
+        phrases = cues.get("en") or [p for ps in cues.values() for p in ps]
+        return phrases[0].replace("*", "") if phrases else "routine remarks"
+
     def day_rows(self, k: int, per_day: int) -> tuple[list, list, list, list]:
         day = START + dt.timedelta(days=k)
         docs, sts, labs, sns = [], [], [], []
@@ -146,8 +152,8 @@ class World:
                         "language": lang,
                         "speaker": speaker,
                         "kind": "indirect",
-                        "text": f"statement {sid}",
-                        "sentence": f"{speaker} said statement {sid}.",
+                        "text": f"statement {sid}: {self.cue(label)}",
+                        "sentence": f"{speaker} said statement {sid}: {self.cue(label)}.",
                         "start": 0,
                         "end": 10,
                         "confidence": 0.8,

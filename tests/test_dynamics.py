@@ -275,24 +275,46 @@ def test_rules_file_is_validated(tmp_path) -> None:
 
 def test_quiet_synthetic_store_raises_nothing(tmp_path) -> None:
     """A steady stream (the same lines, the same voices, every day for eight weeks) is a quiet
-    control: no rule fires on it."""
-    from undertow.store.schema import statement_labels, statements
+    control: no rule fires on it. A line planted on the last day then does fire (the rules are
+    live, not silenced by the set-up)."""
+    from undertow.store.schema import documents, statement_labels, statements
 
     with Store.open(str(tmp_path / "q.db")) as s:
         with s.engine.begin() as c:
-            c.execute(text("PRAGMA foreign_keys=OFF"))
             start = D("2026-01-01")
-            rows, labs = [], []
+            docs, rows, labs = [], [], []
             for i in range(56):
                 day = start + dt.timedelta(days=i)
-                for j, (outlet, speaker, label) in enumerate(
+                for j, (outlet, speaker, label, sentence) in enumerate(
                     [
-                        ("tass", "dmitry-peskov", "ceasefire-lets-ukraine-rearm"),
-                        ("ukrinform", "andrii-sybiha", "russia-stalls-peace-talks"),
-                        ("reuters", None, None),
+                        (
+                            "tass",
+                            "dmitry-peskov",
+                            "ceasefire-lets-ukraine-rearm",
+                            "A truce would let Kyiv rearm.",
+                        ),
+                        (
+                            "ukrinform",
+                            "andrii-sybiha",
+                            "russia-stalls-peace-talks",
+                            "Moscow is stalling the talks.",
+                        ),
+                        ("reuters", None, None, "Power was restored overnight."),
                     ]
                 ):
                     sid = f"s{i}-{j}"
+                    docs.append(
+                        {
+                            "id": f"d{i}-{j}",
+                            "source": "t",
+                            "text": "",
+                            "content_hash": sid,
+                            "word_count": 0,
+                            "paragraphs": "[]",
+                            "published": day,
+                            "outlet_id": outlet,
+                        }
+                    )
                     rows.append(
                         {
                             "id": sid,
@@ -304,8 +326,8 @@ def test_quiet_synthetic_store_raises_nothing(tmp_path) -> None:
                             "language": "en",
                             "speaker": speaker,
                             "kind": "indirect",
-                            "text": "a steady line",
-                            "sentence": "a steady line",
+                            "text": sentence,
+                            "sentence": sentence,
                             "start": 0,
                             "end": 13,
                             "confidence": 0.9,
@@ -321,11 +343,57 @@ def test_quiet_synthetic_store_raises_nothing(tmp_path) -> None:
                                 "day": day,
                             }
                         )
+            c.execute(documents.insert(), docs)
             c.execute(statements.insert(), rows)
             c.execute(statement_labels.insert(), labs)
         res, new = dynamics.refresh(s)
         assert res.statements == 168 and len(res.days) == 56
         assert new == []
+        # the positive control: a new line in three outlets' documents on the last day
+        day = start + dt.timedelta(days=55)
+        with s.engine.begin() as c:
+            for k, outlet in enumerate(["tass", "ria", "rt"]):
+                c.execute(
+                    documents.insert().values(
+                        id=f"p{k}",
+                        source="t",
+                        text="",
+                        content_hash=f"p{k}",
+                        word_count=0,
+                        paragraphs="[]",
+                        published=day,
+                        outlet_id=outlet,
+                    )
+                )
+                c.execute(
+                    statements.insert().values(
+                        id=f"p{k}",
+                        doc_id=f"p{k}",
+                        day=day,
+                        published=day,
+                        canonical=True,
+                        outlet_id=outlet,
+                        language="en",
+                        speaker="maria-zakharova",
+                        kind="indirect",
+                        start=0,
+                        end=10,
+                        text="Kyiv is preparing a false flag attack.",
+                        sentence="Kyiv is preparing a false flag attack.",
+                        confidence=0.9,
+                    )
+                )
+                c.execute(
+                    statement_labels.insert().values(
+                        statement_id=f"p{k}",
+                        label="ukraine-false-flag",
+                        taxonomy="war-rhetoric",
+                        confidence=0.95,
+                        day=day,
+                    )
+                )
+        _, planted = dynamics.refresh(s)
+        assert {(a["type"], a["subject_key"]) for a in planted} >= {("new_narrative", "ukraine-false-flag")}
 
 
 def test_discovery_clusters_an_unlabelled_line_and_promotes_it(tmp_path) -> None:
@@ -503,10 +571,12 @@ def test_migration_indexes_statements_of_an_older_database(tmp_path, shared) -> 
             "statements",
         ):
             c.execute(text(f"drop table {t}"))
-        c.execute(text("delete from schema_version where version = 2"))
+        c.execute(text("delete from schema_version where version >= 2"))
     with Store.open(str(db)) as s:
         with s.engine.connect() as c:
             assert c.execute(text("select count(*) from statements")).scalar() == n
+            names = {r[0] for r in c.execute(text("select name from sqlite_master where type = 'index'"))}
+            assert {"ix_clusters_status_last_day", "ix_first_seen_scope_day"} <= names
             assert c.execute(text("select count(*) from statement_labels")).scalar() > 0
         _, _ = dynamics.refresh(s)
         assert registry(s)

@@ -183,11 +183,11 @@ def build(
                 select(statement_stances).where(statement_stances.c.statement_id.in_(chunk))
             ):
                 stances[sn.statement_id].append(sn)
-        n_docs, last = conn.execute(
-            select(func.count(func.distinct(statements.c.doc_id)), func.max(statements.c.published)).where(
-                statements.c.published <= day
-            )
-        ).one()
+        # (indexed lookups: the brief's cost follows its window, not the archive)
+        last = conn.execute(
+            select(func.max(documents.c.published)).where(documents.c.published <= day)
+        ).scalar()
+        history_start = conn.execute(select(func.min(documents.c.published))).scalar()
         fs_rows = conn.execute(
             select(first_seen).where((first_seen.c.scope == "narrative") & (first_seen.c.day >= since))
         ).all()
@@ -233,9 +233,6 @@ def build(
     del takeaways[max_takeaways:]
     # 2. with less history than the alert rules need (a small store, a first article), new lines
     # come from the first-seen registry instead
-    history_start = min((r.published for r in rows if r.published), default=None)
-    with store.engine.connect() as conn:
-        history_start = conn.execute(select(func.min(statements.c.published))).scalar() or history_start
     short_history = history_start is None or (since - history_start).days < REGISTRY_FALLBACK_DAYS
     registry_new: list[tuple[tuple[int, float, dt.date], str, Any, str]] = []
     for f in fs_rows if short_history else []:
@@ -313,10 +310,11 @@ def build(
                 )
             )
         sections.append(sec)
+    n_docs = len({r.doc_id for r in rows})
     cutoff = (
-        f"Data cut-off: documents published up to {last.isoformat() if last else 'n/a'} "
-        f"({n_docs} documents with statements in the store); this brief covers statements dated "
-        f"{since.isoformat()} to {day.isoformat()} ({len(rows)} statements, syndicated copies folded)."
+        f"Data cut-off: documents published up to {last.isoformat() if last else 'n/a'}; this brief "
+        f"covers statements dated {since.isoformat()} to {day.isoformat()} ({len(rows)} statements "
+        f"from {n_docs} documents, syndicated copies folded)."
     )
     return Brief(day, since, cutoff, takeaways, sections, cites.items)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select, text
 
 from undertow.store import dialects
 from undertow.store.schema import TABLES_V1, TABLES_V2, metadata, schema_version
@@ -30,9 +30,21 @@ def _v2(conn: Connection) -> None:
     index_statements(conn)
 
 
+def _v3(conn: Connection) -> None:
+    # discovery reads the active clusters and the brief the recent first-seen entries every day:
+    # without these a day's cost would grow with the number of clusters and lines ever seen.
+    # Plain DDL (SQLite and PostgreSQL both take it): an Index() object would attach itself to the
+    # shared tables and be created again by _v2's create_all in the same process.
+    conn.execute(
+        text("CREATE INDEX IF NOT EXISTS ix_clusters_status_last_day ON clusters (status, last_day)")
+    )
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_first_seen_scope_day ON first_seen (scope, day)"))
+
+
 MIGRATIONS: list[Migration] = [
     (1, "documents, near-duplicate index, feeds, ingest errors, full-text search", _v1),
     (2, "statements, labels and stances as rows; dynamics state: counts, first-seen, clusters, alerts", _v2),
+    (3, "indexes for the daily reads of discovery and briefs", _v3),
 ]
 
 LATEST = MIGRATIONS[-1][0]
