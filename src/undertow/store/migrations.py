@@ -41,10 +41,28 @@ def _v3(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_first_seen_scope_day ON first_seen (scope, day)"))
 
 
+def _v4(conn: Connection) -> None:
+    from undertow.store.schema import INDEXES_V4, TABLES_V4, statements
+    from undertow.store.store import index_events_and_spans
+
+    # columns added to a table that migration 2 made: a new database already has them (migration 2
+    # creates the table as it is defined now), an older one gets them here
+    have = {c["name"] for c in inspect(conn).get_columns("statements")}
+    for col in ("speaker_start", "speaker_end", "cue_start", "cue_end", "cue_text"):
+        if col not in have:
+            kind = statements.c[col].type.compile(conn.dialect)
+            conn.execute(text(f"ALTER TABLE statements ADD COLUMN {col} {kind}"))
+    metadata.create_all(conn, tables=TABLES_V4)
+    for name, (table, cols) in INDEXES_V4.items():
+        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({cols})"))
+    index_events_and_spans(conn)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "documents, near-duplicate index, feeds, ingest errors, full-text search", _v1),
     (2, "statements, labels and stances as rows; dynamics state: counts, first-seen, clusters, alerts", _v2),
     (3, "indexes for the daily reads of discovery and briefs", _v3),
+    (4, "events as rows; speaker and cue spans of statements; indexes for the API's lists", _v4),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -5,6 +5,7 @@ of an older database index statements the same way."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ class StatementRows:
     statements: list[dict[str, Any]] = field(default_factory=list)
     labels: list[dict[str, Any]] = field(default_factory=list)
     stances: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,8 @@ def statement_rows(
     vectors: Mapping[str, np.ndarray] | None = None,
 ) -> StatementRows:
     """Rows for ``statements`` (record-contract dicts) of one document. ``vectors``: statement id
-    to its sentence vector; kept (as float16) only for statements without a narrative label, which
-    are what new-narrative discovery clusters."""
+    to its sentence vector, kept as float16 (semantic search reads them all; new-narrative
+    discovery clusters those of statements without a narrative label)."""
     out = StatementRows()
     for st in statements:
         said = st.get("said") or {}
@@ -78,7 +80,9 @@ def statement_rows(
         sentence = citation_sentence(meta.text, min(starts), c["end"])
         labels = st.get("narratives", [])
         vec = (vectors or {}).get(st["id"])
-        speaker = (st.get("speaker") or {}).get("actor_id")
+        sp = st.get("speaker") or {}
+        cue = st.get("cue") or {}
+        speaker = sp.get("actor_id")
         out.statements.append(
             {
                 "id": st["id"],
@@ -101,9 +105,12 @@ def statement_rows(
                 "end": c["end"],
                 "aspect": aspect_of(sentence, meta.language),
                 "confidence": float(st.get("confidence") or 0.0),
-                "vector": (
-                    np.asarray(vec, dtype=np.float16).tobytes() if vec is not None and not labels else None
-                ),
+                "vector": np.asarray(vec, dtype=np.float16).tobytes() if vec is not None else None,
+                "speaker_start": sp.get("start"),
+                "speaker_end": sp.get("end"),
+                "cue_start": cue.get("start"),
+                "cue_end": cue.get("end"),
+                "cue_text": cue.get("text"),
             }
         )
         for lab in labels:
@@ -132,4 +139,39 @@ def statement_rows(
                     "day": day,
                 }
             )
+    return out
+
+
+def event_rows(meta: DocMeta, events: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for the ``events`` table from a document's record-contract event dicts."""
+    out = []
+    for ev in events:
+        date = ev.get("date") or {}
+        start, end = _date(date.get("start")), _date(date.get("end"))
+        span = ev.get("evidence") or {}
+        a, b = int(span.get("start") or 0), int(span.get("end") or 0)
+        out.append(
+            {
+                "id": ev["id"],
+                "doc_id": meta.id,
+                "type": ev["type"],
+                "mode": ev.get("mode"),
+                "source": json.dumps(ev.get("source") or []),
+                "target": json.dumps(ev.get("target") or []),
+                "source_actors": json.dumps(ev.get("source_actors") or []),
+                "target_actors": json.dumps(ev.get("target_actors") or []),
+                "location": ev.get("location"),
+                "date_start": start,
+                "date_end": end,
+                "day": start or meta.published,
+                "published": meta.published,
+                "canonical": meta.canonical,
+                "outlet_id": meta.outlet_id,
+                "language": meta.language,
+                "start": a,
+                "end": b,
+                "sentence": citation_sentence(meta.text, a, b) if b > a else "",
+                "confidence": float(ev.get("confidence") or 0.0),
+            }
+        )
     return out

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -136,7 +137,13 @@ statements = Table(  # migration 2
     Column("end", Integer, nullable=False),
     Column("aspect", String(12)),  # "new" | "habitual": what the text itself says about the line's age
     Column("confidence", Float, nullable=False),
-    Column("vector", LargeBinary),  # float16 sentence vector, kept for unlabelled statements (discovery)
+    Column("vector", LargeBinary),  # float16 sentence vector (discovery clusters the unlabelled ones)
+    # migration 4: the speaker and cue spans, so that lists need not decode the record JSON
+    Column("speaker_start", Integer),
+    Column("speaker_end", Integer),
+    Column("cue_start", Integer),
+    Column("cue_end", Integer),
+    Column("cue_text", Text),
 )
 
 statement_labels = Table(  # migration 2
@@ -257,3 +264,47 @@ TABLES_V2 = [
     alerts,
     alert_deliveries,
 ]
+
+
+# --- migration 4: events as rows (the API, exports and dashboard list them) ----------------------
+
+events = Table(  # migration 4
+    "events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False),  # unique within its document (copies share ids)
+    Column("doc_id", String(32), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("mode", String(32)),
+    Column("source", Text, nullable=False),  # JSON list of country codes
+    Column("target", Text, nullable=False),
+    Column("source_actors", Text, nullable=False),  # JSON list of actor ids
+    Column("target_actors", Text, nullable=False),
+    Column("location", Text),
+    Column("date_start", Date),
+    Column("date_end", Date),
+    Column("day", Date),  # the event's first day, else the document's day published
+    Column("published", Date),
+    Column("canonical", Boolean, nullable=False),
+    Column("outlet_id", String(128)),
+    Column("language", String(8)),
+    Column("start", Integer, nullable=False),  # evidence span in the document text
+    Column("end", Integer, nullable=False),
+    Column("sentence", Text, nullable=False),
+    Column("confidence", Float, nullable=False),
+    UniqueConstraint("doc_id", "id", name="uq_events_doc_id"),
+)
+
+TABLES_V4 = [events]
+
+# created by migration 4 as plain DDL (not attached to the tables above, so that migration 2's
+# create_all on a new database does not make them first): name -> (table, columns)
+INDEXES_V4 = {
+    "ix_statements_day_seq": ("statements", "day, seq"),
+    "ix_statements_speaker_day": ("statements", "speaker, day"),
+    "ix_statements_outlet_day": ("statements", "outlet_id, day"),
+    "ix_statements_language_day": ("statements", "language, day"),
+    "ix_documents_published_seq": ("documents", "published, seq"),
+    "ix_events_day_seq": ("events", "day, seq"),
+    "ix_events_type_day": ("events", "type, day"),
+}

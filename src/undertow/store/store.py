@@ -15,11 +15,12 @@ from undertow.records import Document, Outlet, Paragraph, content_hash
 from undertow.store import dialects
 from undertow.store.dialects import SearchFilters
 from undertow.store.migrations import migrate
-from undertow.store.rows import DocMeta, statement_rows
+from undertow.store.rows import DocMeta, event_rows, statement_rows
 from undertow.store.schema import (
     doc_lsh,
     doc_minhash,
     documents,
+    events,
     feed_items,
     feeds,
     ingest_errors,
@@ -349,8 +350,8 @@ class Store:
 
 
 def _insert_statements(conn: Connection, doc: Document) -> None:
-    """Index ``doc``'s statements, labels and stances as rows (see ``store/rows.py``)."""
-    if not doc.statements:
+    """Index ``doc``'s statements, labels, stances and events as rows (see ``store/rows.py``)."""
+    if not doc.statements and not doc.events:
         return
     o = doc.outlet
     meta = DocMeta(
@@ -365,6 +366,8 @@ def _insert_statements(conn: Connection, doc: Document) -> None:
     )
     vectors = {s.id: s.vector for s in doc.statements if s.vector is not None}
     _write_rows(conn, meta, [s.to_json() for s in doc.statements], vectors)
+    if doc.events:
+        conn.execute(insert(events), event_rows(meta, [e.to_json() for e in doc.events]))
 
 
 def _write_rows(conn: Connection, meta: DocMeta, sts: list[dict[str, Any]], vectors: Any = None) -> None:
@@ -385,33 +388,68 @@ def index_statements(conn: Connection) -> int:
     conn.execute(delete(statement_stances))
     conn.execute(delete(statements_table))
     n = 0
-    q = select(
-        documents.c.id,
-        documents.c.text,
-        documents.c.language,
-        documents.c.published,
-        documents.c.duplicate_of,
-        documents.c.outlet_id,
-        documents.c.outlet_kind,
-        documents.c.outlet_state_affiliated,
-        documents.c.record,
-    ).where(documents.c.record.is_not(None))
+    q = select(*_RECORD_COLUMNS).where(documents.c.record.is_not(None))
     for r in conn.execute(q).all():
         sts = json.loads(r.record).get("statements", [])
         if not sts:
             continue
-        meta = DocMeta(
-            id=r.id,
-            text=r.text,
-            language=r.language,
-            published=r.published,
-            canonical=r.duplicate_of is None,
-            outlet_id=r.outlet_id,
-            outlet_kind=r.outlet_kind,
-            state_affiliated=r.outlet_state_affiliated,
-        )
+        meta = _doc_meta(r)
         _write_rows(conn, meta, sts)
         n += len(sts)
+    return n
+
+
+def _doc_meta(r: Any) -> DocMeta:
+    return DocMeta(
+        id=r.id,
+        text=r.text,
+        language=r.language,
+        published=r.published,
+        canonical=r.duplicate_of is None,
+        outlet_id=r.outlet_id,
+        outlet_kind=r.outlet_kind,
+        state_affiliated=r.outlet_state_affiliated,
+    )
+
+
+_RECORD_COLUMNS = (
+    documents.c.id,
+    documents.c.text,
+    documents.c.language,
+    documents.c.published,
+    documents.c.duplicate_of,
+    documents.c.outlet_id,
+    documents.c.outlet_kind,
+    documents.c.outlet_state_affiliated,
+    documents.c.record,
+)
+
+
+def index_events_and_spans(conn: Connection) -> int:
+    """Fill what migration 4 added for an older database, from each record's JSON: the events
+    table, and the speaker and cue spans of statement rows already there (their vectors are
+    kept). Returns the number of events indexed."""
+    conn.execute(delete(events))
+    n = 0
+    for r in conn.execute(select(*_RECORD_COLUMNS).where(documents.c.record.is_not(None))).all():
+        rec = json.loads(r.record)
+        evs = rec.get("events", [])
+        if evs:
+            conn.execute(insert(events), event_rows(_doc_meta(r), evs))
+            n += len(evs)
+        for st in rec.get("statements", []):
+            sp, cue = st.get("speaker") or {}, st.get("cue") or {}
+            conn.execute(
+                update(statements_table)
+                .where(statements_table.c.id == st["id"])
+                .values(
+                    speaker_start=sp.get("start"),
+                    speaker_end=sp.get("end"),
+                    cue_start=cue.get("start"),
+                    cue_end=cue.get("end"),
+                    cue_text=cue.get("text"),
+                )
+            )
     return n
 
 
