@@ -518,6 +518,7 @@ def eval_stances(
     out.print(json.dumps(result, indent=2) if as_json else ev.format_report(result), highlight=False)
 
 
+from undertow import cli_export  # noqa: E402,F401,I001  (registers the export command)
 from undertow import cli_track  # noqa: E402, F401  (registers the track and report commands)
 
 

@@ -157,6 +157,7 @@ class IngestReport:
     unchanged: int = 0
     errors: list[InputError] = field(default_factory=list)
     doc_ids: list[str] = field(default_factory=list)
+    outcomes: list[SaveResult] = field(default_factory=list)
 
     @property
     def failed(self) -> int:
@@ -170,6 +171,7 @@ class IngestReport:
         else:
             self.unchanged += 1
         self.doc_ids.append(result.doc_id)
+        self.outcomes.append(result)
 
 
 def ingest(
@@ -182,8 +184,22 @@ def ingest(
     on_event: Callable[[str, Any], None] | None = None,
 ) -> IngestReport:
     """Ingest every input into ``store``; bad inputs are reported and skipped, never fatal."""
-    options = options or PipelineOptions()
     sources = sources or Sources(memory=store)
+    return ingest_items(sources.items(inputs), store, options=options, workers=workers, on_event=on_event)
+
+
+def ingest_items(
+    items: Iterable[RawItem | InputError],
+    store: Store,
+    *,
+    options: PipelineOptions | None = None,
+    pipeline: Pipeline | None = None,
+    workers: int = 1,
+    on_event: Callable[[str, Any], None] | None = None,
+) -> IngestReport:
+    """Ingest raw items (``Sources.items`` or ``Sources.record``); ``pipeline``: an already built
+    pipeline to reuse (one process), e.g. the web app's."""
+    options = pipeline.options if pipeline else (options or PipelineOptions())
     report = IngestReport()
     notify = on_event or (lambda kind, obj: None)
 
@@ -200,7 +216,7 @@ def ingest(
         report.add(result)
         notify("saved", (doc, result))
 
-    for item, outcome in _run(sources.items(inputs), options, workers, report, store, notify):
+    for item, outcome in _run(iter(items), options, workers, report, store, notify, pipeline):
         handle(item, outcome)
     return report
 
@@ -212,6 +228,7 @@ def _run(
     report: IngestReport,
     store: Store,
     notify: Callable[[str, Any], None],
+    pipeline: Pipeline | None = None,
 ) -> Iterator[tuple[RawItem, tuple[Document, Fingerprint] | InputError]]:
     """Yield ``(item, outcome)`` pairs, processing in ``workers`` processes with bounded look-ahead."""
 
@@ -226,7 +243,7 @@ def _run(
                 yield it
 
     if workers <= 1:
-        pipeline = Pipeline(options)
+        pipeline = pipeline or Pipeline(options)
         for item in source_errors():
             yield item, process_item(pipeline, item)
         return

@@ -123,9 +123,10 @@ class Sources:
             except json.JSONDecodeError as exc:
                 yield InputError(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
                 continue
-            yield from self._record(rec, where)
+            yield from self.record(rec, where)
 
-    def _record(self, rec: Any, where: str) -> Iterator[RawItem | InputError]:
+    def record(self, rec: Any, where: str) -> Iterator[RawItem | InputError]:
+        """The item of one JSONL-style record ``{url?, html? | text?, title?, published?, outlet?}``."""
         if not isinstance(rec, dict):
             yield InputError(where, "a JSONL record must be an object")
             return
