@@ -24,6 +24,31 @@ def store(tmp_path: Path):
     s.close()
 
 
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> str:
+    """Path of a store holding the ingested, tracked demo corpus, built once per test session.
+    Treat it as read-only: a test that writes copies it first (``demo_copy``)."""
+    from undertow import dynamics
+    from undertow.pipeline import ingest
+    from undertow.store import Store
+
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    with Store.open(str(db)) as s:
+        ingest([str(DEMO)], s, workers=2)
+        dynamics.refresh(s)
+    return str(db)  # closed: the WAL is checkpointed into the file
+
+
+@pytest.fixture
+def demo_copy(demo_db: str, tmp_path: Path) -> str:
+    """A private, writable copy of the demo store."""
+    import shutil
+
+    dst = tmp_path / "demo.db"
+    shutil.copy(demo_db, dst)
+    return str(dst)
+
+
 @pytest.fixture
 def shared() -> Path:
     if not SHARED.is_dir():

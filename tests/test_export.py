@@ -18,8 +18,7 @@ from sqlalchemy import event, func, select
 from typer.testing import CliRunner
 
 import undertow
-from conftest import DEMO
-from undertow import dynamics, export, query
+from undertow import export, query
 from undertow.archive import filters as archive_filters
 from undertow.cli import app
 from undertow.query import Filters, QueryError
@@ -37,14 +36,9 @@ ITER = {
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from undertow.pipeline import ingest
-
-    db = tmp_path_factory.mktemp("export") / "demo.db"
-    with Store.open(str(db)) as s:
-        ingest([str(DEMO)], s, workers=2)
-        dynamics.refresh(s)
-        yield s, str(db)
+def demo(demo_db):
+    with Store.open(demo_db) as s:
+        yield s, demo_db
 
 
 def _bytes(engine, kind: str, fmt: str, f: Filters = Filters(), **kw) -> bytes:
