@@ -243,24 +243,38 @@ class BodyLimit:
                 await _plain(send, 413, f"request body over {self.limit} bytes")
                 return
         seen = 0
+        refused = False  # a 413 has been sent: the app reads a disconnect, its replies are dropped
+        started = False
 
         async def limited() -> dict[str, Any]:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _TooLarge
+                    refused = True
+                    if not started:
+                        await _plain(send, 413, f"request body over {self.limit} bytes")
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded(message: dict[str, Any]) -> None:
+            nonlocal started
+            if refused:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        # Raising from ``receive`` would not do: FastAPI turns any error while it reads a body
+        # into its own 400, so the refusal is answered here and the app sees the client go away.
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _plain(send, 413, f"request body over {self.limit} bytes")
-
-
-class _TooLarge(Exception):
-    pass
+            await self.app(scope, limited, guarded)
+        except Exception:
+            if not refused:
+                raise
 
 
 async def _plain(send: Any, status: int, message: str) -> None:
