@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import itertools
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -24,6 +25,19 @@ from undertow.web.app import HERE, SESSION_COOKIE, Web, get_web
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["version"] = __version__
+
+
+def _num(v: Any) -> Any:
+    """A measurement for reading: three significant digits (``0.000274``, ``57.5``), whole
+    thousands with separators; integers and everything else unchanged."""
+    if not isinstance(v, float):
+        return v
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.3g}"
+
+
+templates.env.filters["num"] = _num
 
 ALERT_TYPES = ("new_narrative", "burst", "first_adoption", "stance_shift", "amplification", "official_echo")
 
@@ -257,6 +271,9 @@ def search_page(
     if q and q.strip():
         f = Filters.parse(language=language, since=since, until=until)
         result = views.search(web, q, mode, f, 30)
+        if result["mode"] == "fulltext":
+            for h in result["items"]:
+                h["snippet_parts"] = snippet_parts(h.get("snippet") or "", q)
     form = {
         "q": q or "",
         "mode": mode,
@@ -265,6 +282,29 @@ def search_page(
         "until": until or "",
     }
     return _render(request, "search.html", result=result, form=form)
+
+
+_FTS_WORDS = {"and", "or", "not", "near"}
+
+
+def snippet_parts(snippet: str, q: str) -> list[tuple[str, bool]]:
+    """The store's search snippet (matches between ``[`` and ``]``) as ``(text, is_match)`` pieces
+    for ``<mark>``. Only brackets around a query word count: the text's own ``[sic]`` stays text.
+    The template escapes every piece."""
+    terms = [t for t in re.findall(r"\w+", q.lower()) if t not in _FTS_WORDS]
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in re.finditer(r"\[([^\[\]]{1,200})\]", snippet):
+        words = re.findall(r"\w+", m.group(1).lower())
+        if not any(w.startswith(t) for w in words for t in terms):
+            continue
+        if m.start() > pos:
+            out.append((snippet[pos : m.start()], False))
+        out.append((m.group(1), True))
+        pos = m.end()
+    if pos < len(snippet):
+        out.append((snippet[pos:], False))
+    return out
 
 
 @router.get("/alerts", response_class=HTMLResponse)

@@ -4,7 +4,8 @@
 (function () {
   "use strict";
   var PALETTE = ["#1f5f8b", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#16a085",
-                 "#7f8c8d", "#2c3e50", "#e67e22", "#2980b9"];
+                 "#7f8c8d", "#2c3e50", "#e67e22", "#2980b9", "#a93226", "#117a65",
+                 "#6c3483", "#b7950b", "#5d6d7e", "#ca6f1e", "#1a5276", "#7d3c98"];
 
   function draw(canvas) {
     var holder = document.getElementById(canvas.getAttribute("data-chart"));
@@ -22,6 +23,8 @@
       };
     });
     var y = { beginAtZero: spec.min === undefined, stacked: !!spec.stacked };
+    // counts (no explicit range) get whole-number ticks: no "2.5 statements"
+    if (spec.min === undefined && spec.max === undefined) { y.ticks = { precision: 0 }; }
     if (spec.min !== undefined) { y.min = spec.min; }
     if (spec.max !== undefined) { y.max = spec.max; }
     new Chart(canvas, {
