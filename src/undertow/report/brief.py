@@ -158,7 +158,8 @@ def build(
     min_stance_confidence: float = 0.5,
 ) -> Brief:
     """The brief for ``day`` covering ``[since, day]`` (default: the 7 days ending on ``day``)."""
-    since = since or day - dt.timedelta(days=6)
+    week = dt.timedelta(days=6)
+    since = since or max(day, dt.date.min + week) - week  # no overflow on the first days of year 1
     if since > day:
         raise ValueError(f"--since {since} is after --date {day}")
     cites = _Cites()

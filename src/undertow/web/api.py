@@ -366,7 +366,9 @@ async def put_taxonomy(request: Request) -> dict[str, Any]:
     raw_bytes = await request.body()
     try:
         raw = yaml.safe_load(raw_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        # JSON may escape lone surrogates ("\\ud800"), which no UTF-8 file can hold
+        json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8")
+    except (UnicodeError, yaml.YAMLError) as exc:
         raise HTTPException(400, f"the body is not UTF-8 YAML or JSON: {exc}") from None
     try:
         tax = parse_taxonomy(raw, source="request body", default_id=path.stem)
@@ -503,7 +505,16 @@ def list_briefs(request: Request, limit: Annotated[int, Query(ge=1, le=366)] = 6
     return {"items": [{"date": d, "url": f"/api/briefs/{d}"} for d in days], "count": len(days)}
 
 
-@router.get("/briefs/{day}", tags=["briefs"])
+@router.get(
+    "/briefs/{day}",
+    tags=["briefs"],
+    responses={
+        200: {
+            "description": "The brief: JSON, or Markdown / HTML with `format`",
+            "content": {"application/json": {}, "text/markdown": {}, "text/html": {}},
+        }
+    },
+)
 def get_brief(
     request: Request,
     day: dt.date,

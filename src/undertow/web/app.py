@@ -361,6 +361,7 @@ def _safe_next(path: str) -> str:
 
 def _error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     """JSON for the API, a page for the dashboard."""
+    message = message.encode("utf-8", "replace").decode("utf-8")  # lone surrogates echoed from input
     if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse({"error": message}, status, headers=headers)
     from undertow.web.pages import render_error
