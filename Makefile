@@ -4,11 +4,13 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 DEMO_DB ?= demo.db
+PORT   ?= 8000
 EVAL   ?= ../shared/eval
 
 export HF_HUB_OFFLINE = 1
 
-.PHONY: install demo test lint bench bench-extraction bench-ingest bench-annotate bench-narratives bench-dynamics clean
+.PHONY: install demo serve test browser lint bench bench-extraction bench-ingest bench-annotate bench-narratives \
+	bench-dynamics bench-web clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "undertow needs Python >= 3.11"'
@@ -20,7 +22,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## demo: install, ingest the bundled demo corpus into demo.db, show what was stored and what
-## changed (alerts), and write the brief for the demo's last day (demo-brief.md / .html)
+## changed (alerts), write the brief for the demo's last day (demo-brief.md / .html), then serve
+## the dashboard and API over it on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)
 demo: install
 	$(BIN)/undertow ingest src/undertow/data/demo --db $(DEMO_DB) --workers 2
 	$(BIN)/undertow stats --db $(DEMO_DB)
@@ -35,17 +38,26 @@ demo: install
 	$(BIN)/undertow brief --date 2026-02-08 --db $(DEMO_DB) --format html -o demo-brief.html
 	$(BIN)/undertow brief --date 2026-02-08 --db $(DEMO_DB) --format md -o demo-brief.md
 	cat demo-brief.md
+	$(MAKE) --no-print-directory serve
 
-## test: lint and the whole test suite (tests that need ../shared skip cleanly without it)
-test: install lint
+serve: install
+	$(BIN)/undertow serve --db $(DEMO_DB) --port $(PORT)
+
+## test: lint and the whole test suite (tests that need ../shared skip cleanly without it); the
+## browser tests drive Debian's chromium, installed here when missing (they skip without it,
+## except under CI=true, where a missing browser fails the run)
+test: install lint browser
 	$(BIN)/pytest
+
+browser:
+	@sh scripts/setup-browser.sh || { [ "$${CI:-}" != "true" ] && echo "browser tests will skip"; }
 
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
 ## benchmarks (not part of make test)
-bench: bench-extraction bench-ingest bench-annotate bench-narratives bench-dynamics
+bench: bench-extraction bench-ingest bench-annotate bench-narratives bench-dynamics bench-web
 
 bench-extraction: install
 	$(BIN)/python bench/extraction.py --eval-dir $(EVAL)
@@ -66,6 +78,11 @@ bench-narratives: install
 ## incremental cost of tracking, alerts and briefs on a synthetic one-year, 500k-statement store
 bench-dynamics: install
 	$(BIN)/python bench/dynamics_incremental.py
+
+## dashboard and API latency (p50/p95 per page and list endpoint) on a synthetic store of
+## 100k documents and 1M statements (built once into bench/out/web-speed.db, reused after)
+bench-web: install
+	$(BIN)/python bench/web_speed.py
 
 clean:
 	rm -rf $(VENV) demo-brief.md demo-brief.html demo-alerts.atom $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .ruff_cache
