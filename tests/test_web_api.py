@@ -388,3 +388,25 @@ def test_stored_markup_is_escaped_in_pages(demo_copy: str) -> None:
             assert "<script>window.__pwned" not in html, url
             assert "<img src=x onerror" not in html, url
         assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in c.get(f"/documents/{doc_id}").text
+
+
+# --- undertow serve ----------------------------------------------------------------------------
+
+
+def test_serve_refuses_bad_settings_before_listening(tmp_path: Path, demo_db: str) -> None:
+    from typer.testing import CliRunner
+
+    from undertow.cli import app
+
+    run = CliRunner().invoke
+    missing = run(app, ["serve", "--db", str(tmp_path / "nothing.db")])
+    assert missing.exit_code == 2 and "no undertow database" in missing.output
+    assert not (tmp_path / "nothing.db").exists()  # never created by a typo
+    short = tmp_path / "token"
+    short.write_text("abc\n")
+    r = run(app, ["serve", "--db", demo_db, "--token-file", str(short)])
+    assert r.exit_code == 2 and "too short" in r.output
+    r = run(app, ["serve", "--db", demo_db, "--closed-reads"], env={"UNDERTOW_API_TOKEN": ""})
+    assert r.exit_code == 2 and "--closed-reads needs a token" in r.output
+    r = run(app, ["serve", "--db", demo_db, "--taxonomy", str(tmp_path / "none.yaml")])
+    assert r.exit_code == 2 and "no taxonomy file" in r.output
