@@ -37,7 +37,14 @@ def _num(v: Any) -> Any:
     return f"{v:.3g}"
 
 
+def _quoted(text: Any) -> str:
+    """``text`` in quotation marks, unless it already opens with one (a quote's own sentence)."""
+    s = str(text or "").strip()
+    return s if not s or s[0] in "\"“«„'‘" else f"“{s}”"
+
+
 templates.env.filters["num"] = _num
+templates.env.filters["quoted"] = _quoted
 
 ALERT_TYPES = ("new_narrative", "burst", "first_adoption", "stance_shift", "amplification", "official_echo")
 
