@@ -337,16 +337,16 @@ def test_documents(tab: Tab, demo_server: Server) -> None:
     tab.check()
     tab.shot("06-documents")
 
-    # the document with the most words among the first page
-    words = [int(w) for w in rows.locator("td.num").all_inner_texts()]
-    top = rows.nth(words.index(max(words)))
-    title = top.locator("td a").first.inner_text()
-    tab.click(top.locator("td a").first, r"/documents/[^/]+")
+    # the newest document
+    newest = rows.first.locator("td a").first
+    title = newest.inner_text()
+    tab.click(newest, r"/documents/[^/]+")
     assert text(tab, "h1") == title
     assert tab.page.locator("dl.provenance dt").count() >= 6
     assert len(text(tab, "article.doctext")) > 200
     assert tab.page.locator("article.doctext .st-content").count() > 0
     assert tab.page.locator("aside li.statement").count() > 0
+    assert tab.page.locator("aside ul.plain a[href^='/narratives/']").count() > 0
     tab.check()
     tab.shot("07-document")
 
