@@ -201,6 +201,38 @@ def test_extract_html_updated_line_yields_to_published_metadata() -> None:
     assert extract_html(html).published == dt.date(2019, 3, 1)
 
 
+def test_extract_html_updated_line_gives_way_to_visible_published_date() -> None:
+    # "December 22, 2022 · Updated: January 2, 2026": the publication date is the one shown unlabelled
+    html = _HEADER_PAGE.format(dateline="December 22, 2022</span><span>Updated: January 2, 2026", body=_BODY)
+    html = html.replace('<meta property="article:published_time" content="2019-03-01T10:00:00Z">', "")
+    assert extract_html(html).published == dt.date(2022, 12, 22)
+
+
+def test_extract_html_url_date_with_month_name_reads_ambiguous_dateline() -> None:
+    html = _HEADER_PAGE.format(dateline="03/10/2023", body=_BODY).replace(
+        '<meta property="article:published_time" content="2019-03-01T10:00:00Z">', ""
+    )
+    assert extract_html(html).published == dt.date(2023, 3, 10)  # month first without other evidence
+    url = "https://example.com/blog/2023/october/03/ten-tips"
+    assert extract_html(html, url=url).published == dt.date(2023, 10, 3)
+
+
+@pytest.mark.parametrize(
+    "time_el",
+    [
+        '<div class="post-date__modified-date"><time datetime="2026-02-01">February 1, 2026</time></div>',
+        '<aside><h3>More</h3><div class="meta"><time datetime="2026-02-01">Feb 1, 2026</time></div></aside>',
+        '<div class="comment-list"><div class="meta"><time datetime="2026-02-01">Feb 1, 2026</time></div></div>',
+    ],
+)
+def test_extract_html_time_of_modification_or_sidebar_is_not_published(time_el: str) -> None:
+    html = (
+        "<html><head><title>Ten tips for renters</title></head><body><h1>Ten tips for renters</h1>"
+        f"<p>{_BODY}</p>{time_el}</body></html>"
+    )
+    assert extract_html(html).published is None
+
+
 def test_extract_html_date_in_prose_is_not_a_dateline() -> None:
     html = _HEADER_PAGE.format(dateline="", body="The lease began on March 5, 2024. " + _BODY).replace(
         '<meta property="article:published_time" content="2019-03-01T10:00:00Z">', ""

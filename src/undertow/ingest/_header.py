@@ -187,7 +187,7 @@ def _short_block(text: str, off: int, limit: int = 120) -> bool:
 _COPYRIGHT = re.compile(r"(?i)(?:©|\(c\)|copyright)\s*$")
 
 
-_UPDATED = re.compile(r"(?i)\b(?:updated|modified|reviewed|edited)\b[^.]{0,20}$")
+UPDATED = re.compile(r"(?i)\b(?:updated|modified|reviewed|edited)\b[^.]{0,20}$")  # label before a date
 
 
 def header_date(
@@ -199,8 +199,9 @@ def header_date(
 ) -> dt.date | None:
     """The date written nearest after the main heading (else just before it), if any.
 
-    A date labelled "Updated ..." gives way to ``published`` (the metadata's publication date)
-    when that is earlier.
+    A date labelled "Updated ..." is passed over when the header also shows a date without that
+    label ("December 22, 2022 · Updated: January 2, 2026"); otherwise it gives way to
+    ``published`` (the metadata's publication date) when that is earlier.
     """
     if hd.start < 0:
         return None
@@ -208,16 +209,17 @@ def header_date(
     hi = min(len(hd.text), hd.end + after)
     window = hd.text[lo:hi]
     found = [(lo + off, d) for off, d in dates_in(window, known) if _short_block(hd.text, lo + off)]
-    if published is not None:
-        found = [
-            (off, published if d > published and _UPDATED.search(hd.text[max(0, off - 30) : off]) else d)
-            for off, d in found
-        ]
     found = [(off, d) for off, d in found if not _COPYRIGHT.search(hd.text[max(0, off - 12) : off])]
-    after_h = [d for off, d in found if off >= hd.end]
+    tagged = [(off, d, UPDATED.search(hd.text[max(0, off - 30) : off]) is not None) for off, d in found]
+    if any(not upd for _, _, upd in tagged):
+        tagged = [t for t in tagged if not t[2]]
+    picked = [
+        (off, published if upd and published is not None and d > published else d) for off, d, upd in tagged
+    ]
+    after_h = [d for off, d in picked if off >= hd.end]
     if after_h:
         return after_h[0]
-    before_h = [d for off, d in found if off < hd.start]
+    before_h = [d for off, d in picked if off < hd.start]
     return before_h[-1] if before_h else None
 
 

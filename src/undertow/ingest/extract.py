@@ -191,7 +191,14 @@ _URL_DATE = (
     re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$|[-_])"),
     re.compile(r"[/_-]((?:19|20)\d\d)-(\d\d)-(\d\d)(?:[/_.-]|$)"),
     re.compile(r"/((?:19|20)\d\d)(\d\d)(\d\d)(?:/|[-_])"),
+    # /2023/october/03/, /2023/oct/03/
+    re.compile(
+        r"(?i)/((?:19|20)\d\d)/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*/(\d{1,2})(?:/|$|[-_])"
+    ),
 )
+
+
+_URL_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 
 def _parse_any_date(value: Any) -> dt.date | None:
@@ -232,8 +239,10 @@ def _date_from_url(url: str | None) -> dt.date | None:
     for rx in _URL_DATE:
         m = rx.search(path)
         if m:
+            mon = m.group(2)
+            month = int(mon) if mon.isdigit() else _URL_MONTHS.index(mon[:3].lower()) + 1
             try:
-                d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                d = dt.date(int(m.group(1)), month, int(m.group(3)))
             except ValueError:
                 continue
             if _plausible(d):
@@ -271,29 +280,93 @@ def _published(tree: Any, url: str | None, objs: list[dict[str, Any]]) -> dt.dat
     d = _date_from_url(url)
     if d:
         return d
-    # 5. <time> marked as publication time, or the first one in the article's header
+    # 5. <time> marked as publication time, or the first one in the article's header; never one
+    # marked as a modification time, nor one in a comment, sidebar, footer or navigation
     for el in tree.xpath(
         '//time[@pubdate or contains(@class,"publish") or contains(@class,"entry-date") or '
         'contains(@class,"post-date") or contains(../@class,"publish") or contains(../@class,"byline") or '
         'contains(../@class,"meta") or contains(../@class,"date")]'
     )[:3]:
-        d = _parse_any_date(el.get("datetime") or _text_of(el))
+        d = (
+            None
+            if _in_aside(el) or _labelled_update(el)
+            else _parse_any_date(el.get("datetime") or _text_of(el))
+        )
         if d:
             return d
     for el in tree.xpath("(//article//header//time | //h1/following::time[1])")[:1]:
-        d = _parse_any_date(el.get("datetime") or _text_of(el))
+        d = (
+            None
+            if _in_aside(el) or _labelled_update(el)
+            else _parse_any_date(el.get("datetime") or _text_of(el))
+        )
         if d:
             return d
     return None
 
 
-def _modified(objs: list[dict[str, Any]]) -> dt.date | None:
+_MODIFIED_CLASS = re.compile(r"(?i)modif|updat")
+_ASIDE_CLASS = re.compile(r"(?i)(?:^|[\s_-])(?:comments?|related|footer|widget)(?:$|[\s_-])")
+
+
+def _labelled_update(el: Any) -> bool:
+    """Whether the text just before element ``el`` labels it an update ("Last updated <time>")."""
+    parent = el.getparent()
+    if parent is None:
+        return False
+    before = [parent.text or ""]
+    for sib in parent:
+        if sib is el:
+            break
+        before.append(_text_of(sib) if isinstance(sib.tag, str) else "")
+        before.append(sib.tail or "")
+    return _header.UPDATED.search("".join(before)[-40:]) is not None
+
+
+def _in_aside(el: Any) -> bool:
+    """Whether element ``el`` (a ``<time>``, or one holding a date) is marked as a modification time
+    (its own or its parent's class) or sits in a comment, sidebar, footer, navigation or
+    related-articles block.
+    """
+    node, depth = el, 0
+    while node is not None and isinstance(node.tag, str) and node.tag != "body":
+        attrs = f"{node.get('class') or ''} {node.get('id') or ''}"
+        if depth < 2 and _MODIFIED_CLASS.search(attrs):
+            return True
+        if node.tag in {"aside", "footer", "nav"} or _ASIDE_CLASS.search(attrs):
+            return True
+        node = node.getparent()
+        depth += 1
+    return False
+
+
+_MOD_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "og:modified_time",
+    "modified_time",
+    "datemodified",
+    "last-modified",
+    "dcterms.modified",
+    "dc.date.modified",
+)
+
+
+def _modified(tree: Any, objs: list[dict[str, Any]]) -> frozenset[dt.date]:
+    """The page's declared modification dates (JSON-LD dateModified, modified-time meta tags)."""
+    out = set()
     for obj in objs:
         if _types(obj) & _ARTICLE_TYPES or "headline" in obj:
             d = _parse_any_date(obj.get("dateModified"))
             if d:
-                return d
-    return None
+                out.add(d)
+    for m in tree.iterfind(".//meta"):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv") or "").lower()
+        if key in _MOD_META:
+            d = _parse_any_date(m.get("content"))
+            if d:
+                out.add(d)
+    return frozenset(out)
 
 
 _EN_MONTHS = list(EN_MONTHS)
@@ -301,8 +374,8 @@ _RU_MONTHS = list(RU_MONTHS_GENITIVE)
 _UK_MONTHS = list(UK_MONTHS_GENITIVE)
 
 
-def _is_visible(d: dt.date, text: str) -> bool:
-    """Whether date ``d`` is written in the page's visible text in a common format."""
+def _visible_rx(d: dt.date) -> re.Pattern[str]:
+    """A pattern for date ``d`` written in the page's text in a common format."""
     y, m, day = d.year, d.month, d.day
     en = _EN_MONTHS[m - 1]
     forms = [
@@ -315,22 +388,21 @@ def _is_visible(d: dt.date, text: str) -> bool:
         f"{day}.{m}.{y}",
         f"{day:02}-{m:02}-{y}",
     ]
-    if any(f in text for f in forms):
-        return True
     mon = rf"(?:{en}|{en[:3]}\.?|{_RU_MONTHS[m - 1]}|{_UK_MONTHS[m - 1]})"
-    rx = (
-        rf"(?i)\b{mon}\s+0?{day}(?:st|nd|rd|th)?,?\s+{y}\b|"
-        rf"\b0?{day}(?:st|nd|rd|th)?\s+(?:of\s+)?{mon},?\s+{y}\b"
+    return re.compile(
+        "|".join(re.escape(f) for f in forms)
+        + rf"|(?i:\b{mon}\s+0?{day}(?:st|nd|rd|th)?,?\s+{y}\b)"
+        + rf"|(?i:\b0?{day}(?:st|nd|rd|th)?\s+(?:of\s+)?{mon},?\s+{y}\b)"
     )
-    return re.search(rx, text) is not None
 
 
 def _choose_date(text: str, tree: Any, url: str | None, structured: dt.date | None) -> dt.date | None:
     """htmldate (no extensive search, original date) corroborated by metadata or the visible page.
 
     A date counts when htmldate's pick agrees with the structured metadata or is written in the
-    visible text; otherwise the structured date counts only when it is visible. No crawl time, no
-    date guessed from random text.
+    visible text outside comments, sidebars, footers and "related" lists (``_shown``); otherwise
+    the structured date counts only when it is shown so. No crawl time, no date guessed from
+    random text.
     """
     try:
         from htmldate import find_date
@@ -341,11 +413,33 @@ def _choose_date(text: str, tree: Any, url: str | None, structured: dt.date | No
     hd = _parse_any_date(found) if found else None
     if hd is None and structured is None:
         return None
-    if hd is not None and (hd == structured or _is_visible(hd, text)):
+    if hd is not None and (hd == structured or _shown(hd, text, tree)):
         return hd
-    if structured is not None and _is_visible(structured, text):
+    if structured is not None and _shown(structured, text, tree):
         return structured
     return None
+
+
+def _shown(d: dt.date, text: str, tree: Any) -> bool:
+    """Whether ``d`` is written in the visible ``text`` and not only inside asides (``_in_aside``).
+
+    Where no single element's text holds the date (it is split across elements), the visible text
+    decides alone.
+    """
+    rx = _visible_rx(d)
+    if rx.search(text) is None:
+        return False
+    body = tree.find(".//body")
+    seen = False
+    for el in (body if body is not None else tree).iter():
+        if not isinstance(el.tag, str) or el.tag in {"script", "style", "noscript", "template"}:
+            continue
+        for part, node in ((el.text, el), (el.tail, el.getparent())):
+            if part and node is not None and rx.search(part):
+                if not _in_aside(node):
+                    return True
+                seen = True
+    return not seen
 
 
 # =========================================================================== title / author
@@ -578,7 +672,8 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     title = _title(tree, md, sitename, host, heading)
     hd = _header.locate(hd, title)
     structured = _published(tree, page_url or url, objs)
-    known = frozenset(d for d in (structured, _modified(objs), _date_from_url(page_url or url)) if d)
+    modified = _modified(tree, objs)
+    known = frozenset(d for d in (structured, _date_from_url(page_url or url)) if d) | modified
     published = _header.header_date(hd, known, structured)
     if published is not None and not _plausible(published):
         published = None
