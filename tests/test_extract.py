@@ -222,7 +222,7 @@ def test_extract_html_url_date_with_month_name_reads_ambiguous_dateline() -> Non
     [
         '<div class="post-date__modified-date"><time datetime="2026-02-01">February 1, 2026</time></div>',
         '<aside><h3>More</h3><div class="meta"><time datetime="2026-02-01">Feb 1, 2026</time></div></aside>',
-        '<div class="comment-list"><div class="meta"><time datetime="2026-02-01">Feb 1, 2026</time></div></div>',
+        '<div class="comments"><div class="meta"><time datetime="2026-02-01">Feb 1, 2026</time></div></div>',
     ],
 )
 def test_extract_html_time_of_modification_or_sidebar_is_not_published(time_el: str) -> None:
@@ -231,6 +231,19 @@ def test_extract_html_time_of_modification_or_sidebar_is_not_published(time_el: 
         f"<p>{_BODY}</p>{time_el}</body></html>"
     )
     assert extract_html(html).published is None
+
+
+def test_time_labelled_as_update_is_not_a_publication_time() -> None:
+    from trafilatura.utils import load_html
+
+    from undertow.ingest.extract import _published
+
+    page = (
+        '<html><body><h1>Notion alternatives</h1><p class="meta">{} <time datetime="{}">x</time></p>'
+        "</body></html>"
+    )
+    assert _published(load_html(page.format("Page last updated", "2026-02-26")), None, []) is None
+    assert _published(load_html(page.format("By Jane Doe", "2026-02-26")), None, []) == dt.date(2026, 2, 26)
 
 
 def test_extract_html_date_in_prose_is_not_a_dateline() -> None:
