@@ -613,3 +613,38 @@ def test_surprise_is_a_probability_and_grows_with_the_count(obs, vol, base, base
     s2 = bursts.surprise(obs + 1, vol, base, base_vol)
     assert 0.0 < s1.p_value <= 1.0 and s1.surprise >= 0
     assert s2.surprise >= s1.surprise - 1e-9
+
+
+def test_alert_prose_names_actors_outlets_and_issues(demo) -> None:
+    """Titles and summaries are for readers: registry names, not ids (ids stay in the subject)."""
+    _, _, new, _ = demo
+    texts = " ".join(a["title"] + " " + a["summary"] for a in new)
+    for raw in (
+        "sergei-lavrov",
+        "dmitry-peskov",
+        "maria-zakharova",
+        "energy-infrastructure-ceasefire",
+        "(rt,",
+    ):
+        assert raw not in texts, raw
+    assert "Sergei Lavrov" in texts or "Dmitry Peskov" in texts
+    shift = next(a for a in new if a["type"] == "stance_shift")
+    assert shift["subject"]["actor"] == "dmitry-peskov" and "Dmitry Peskov" in shift["title"]
+
+
+def test_brief_says_when_statements_were_reported_later(tmp_path) -> None:
+    """A day known only from a later article: the cut-off line says so instead of 'n/a'."""
+    rec = {
+        "text": "Russian Foreign Minister Sergei Lavrov said on 24 February 2022 that Moscow "
+        "rejected any ceasefire before a settlement. The remarks were recalled in a retrospective.",
+        "title": "Looking back",
+        "published": "2026-02-10",
+        "url": "https://example.org/retro",
+    }
+    src = tmp_path / "retro.jsonl"
+    src.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    with Store.open(str(tmp_path / "r.db")) as s:
+        ingest([str(src)], s)
+        b = build(s, D("2022-02-24"))
+    assert b.cutoff.startswith("Data cut-off: no document published by then, and 1 document published later")
+    assert "(up to 2026-02-10)" in b.cutoff and " from 1 document," in b.cutoff

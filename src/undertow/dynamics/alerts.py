@@ -26,6 +26,9 @@ from undertow.dynamics import bursts, shifts
 from undertow.dynamics.firstseen import statement_json
 from undertow.dynamics.rules import Rule, load_rules
 from undertow.dynamics.spread import voice_kind
+from undertow.knowledge.actors import display_name as actor_name
+from undertow.knowledge.outlets import display_name as outlet_name
+from undertow.narratives.stance import issue_labels
 from undertow.narratives.taxonomy import known_node
 from undertow.store.schema import alerts as alerts_table
 from undertow.store.schema import (
@@ -251,7 +254,10 @@ def _has_cue(pats: list[tuple[str, Any]], r: Any) -> bool:
 
 
 def _who(r: Any) -> str:
-    return f"{r.speaker or 'an unattributed source'} ({r.outlet_id or 'unknown outlet'}, {r.day.isoformat()})"
+    """'Sergei Lavrov (RT, 2026-02-04)': a statement's voice as an analyst writes it."""
+    speaker = actor_name(r.speaker) if r.speaker else "an unattributed source"
+    outlet = outlet_name(r.outlet_id) if r.outlet_id else "unknown outlet"
+    return f"{speaker} ({outlet}, {r.day.isoformat()})"
 
 
 def _sig(x: float, k: float = 1.0) -> float:
@@ -421,7 +427,7 @@ def first_adoption(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
                     continue
             mine = [r for r in rows if r.speaker == actor and _known_on(r) == d]
             name = na["subject"].get("label") or label
-            who = entry.name if entry else actor
+            who = actor_name(actor, registry)
             out.append(
                 _alert(
                     rule,
@@ -434,9 +440,10 @@ def first_adoption(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
                     },
                     f"{actor}|{label}",
                     f"First adoption: {who} takes up “{name}”",
-                    f"{who} voiced “{name}” for the first time on {r0.day.isoformat()} ({r0.outlet_id}), "
+                    f"{who} voiced “{name}” for the first time on {r0.day.isoformat()} "
+                    f"({outlet_name(r0.outlet_id) if r0.outlet_id else 'unknown outlet'}), "
                     f"{(d - origin).days} days after the line first appeared ({origin.isoformat()}, "
-                    f"{originator or 'unattributed'}).",
+                    f"{actor_name(originator) if originator else 'unattributed'}).",
                     {"days_after_first_seen": (d - origin).days, "statements": len(mine)},
                     max(r.label_confidence for r in mine),
                     _evidence(mine),
@@ -518,10 +525,10 @@ def stance_shift(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
                 d,
                 {"actor": speaker, "issue": issue},
                 key,
-                f"Stance shift: {speaker} on {issue}, {frm} → {to}",
-                f"{speaker} moved from {frm} ({len(before)} statements, {before[0].day.isoformat()} to "
-                f"{before[-1].day.isoformat()}) to {to} ({len(after)} statements from "
-                f"{sh.change_day.isoformat()}) on {issue}.",
+                f"Stance shift: {actor_name(speaker)} on {issue_labels().get(issue, issue)}, {frm} → {to}",
+                f"{actor_name(speaker)} moved from {frm} ({len(before)} statements, "
+                f"{before[0].day.isoformat()} to {before[-1].day.isoformat()}) to {to} ({len(after)} "
+                f"statements from {sh.change_day.isoformat()}) on {issue_labels().get(issue, issue)}.",
                 {
                     "before": len(before),
                     "after": len(after),
@@ -563,7 +570,7 @@ def amplification(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
                 {"narrative": label, "label": name, "taxonomy": tax},
                 label,
                 f"Amplification: {name} across {len(outlets)} outlets in {len(langs)} languages",
-                f"“{name}” was carried by {len(outlets)} outlets ({', '.join(outlets)}) in "
+                f"“{name}” was carried by {len(outlets)} outlets ({', '.join(map(outlet_name, outlets))}) in "
                 f"{', '.join(langs)} between {start.isoformat()} and {d.isoformat()}, after "
                 f"{len(prior_outlets)} outlet(s) in the {p.prior_days} days before.",
                 {

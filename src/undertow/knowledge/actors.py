@@ -730,3 +730,10 @@ def _name_actor(path: Path, reason: str) -> str:
 @lru_cache(maxsize=1)
 def default_registry() -> ActorRegistry:
     return ActorRegistry.load()
+
+
+def display_name(actor_id: str, registry: ActorRegistry | None = None) -> str:
+    """How an actor id reads in prose: the registry's name, else the id's words with the first
+    one capitalised ('western-media' → 'Western media'; a provisional speaker keeps its slug's words)."""
+    entry = (registry or default_registry()).get(actor_id)
+    return entry.name if entry else actor_id.replace("-", " ").capitalize()

@@ -162,3 +162,9 @@ def _to_outlet(e: OutletEntry) -> Outlet:
 @lru_cache(maxsize=1)
 def default_registry() -> OutletRegistry:
     return OutletRegistry.load()
+
+
+def display_name(outlet_id: str) -> str:
+    """An outlet id as a reader knows it: the registry's name, else the id itself."""
+    e = default_registry().entries.get(outlet_id)
+    return e.name if e else outlet_id

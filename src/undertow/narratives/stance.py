@@ -85,6 +85,11 @@ def load_issues(path: str | None = None) -> IssuesFile:
     return load_yaml_model(Path(path) if path else data_path("issues.yaml"), IssuesFile)
 
 
+def issue_labels() -> dict[str, str]:
+    """Issue id → its label in the shipped issues file (for prose: briefs, alerts, pages)."""
+    return {i.id: i.label for i in load_issues().issues}
+
+
 @dataclass(frozen=True)
 class StanceParams:
     topic_threshold: float = 3.0

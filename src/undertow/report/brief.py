@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 
 from undertow.dynamics import alerts as alerts_mod
 from undertow.dynamics.firstseen import statement_json
+from undertow.knowledge.actors import display_name
+from undertow.narratives.stance import issue_labels
 from undertow.narratives.taxonomy import known_node
 from undertow.store.schema import documents, first_seen, statement_labels, statement_stances, statements
 
@@ -130,18 +132,11 @@ class _Cites:
 
 
 def _name(actor: str | None) -> str:
-    from undertow.knowledge.actors import default_registry
-
-    if not actor:
-        return "An unattributed source"
-    entry = default_registry().get(actor)
-    return entry.name if entry else actor.replace("-", " ").capitalize()
+    return display_name(actor) if actor else "An unattributed source"
 
 
-def _issue_labels() -> dict[str, str]:
-    from undertow.narratives.stance import load_issues
-
-    return {i.id: i.label for i in load_issues().issues}
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _label(taxonomy: str, label: str) -> str:
@@ -262,7 +257,7 @@ def build(
 
     sections: list[Section] = []
     # 3. per issue: who took which side
-    issue_names = _issue_labels()
+    issue_names = issue_labels()
     per_issue: dict[str, dict[tuple[str, str], list[Any]]] = defaultdict(lambda: defaultdict(list))
     for sid, sns in stances.items():
         r = by_id[sid]
@@ -312,10 +307,17 @@ def build(
             )
         sections.append(sec)
     n_docs = len({r.doc_id for r in rows})
+    later = {r.doc_id: r.published for r in rows if r.published and r.published > day}
+    cut = f"documents published up to {last.isoformat()}" if last else "no document published by then"
+    if later:  # statements of the window reported after it (a back-fill, a retrospective article)
+        cut += (
+            f", and {_count(len(later), 'document')} published later "
+            f"(up to {max(later.values()).isoformat()}) about statements dated in this window"
+        )
     cutoff = (
-        f"Data cut-off: documents published up to {last.isoformat() if last else 'n/a'}; this brief "
-        f"covers statements dated {since.isoformat()} to {day.isoformat()} ({len(rows)} statements "
-        f"from {n_docs} documents, syndicated copies folded)."
+        f"Data cut-off: {cut}; this brief covers statements dated {since.isoformat()} to "
+        f"{day.isoformat()} ({_count(len(rows), 'statement')} from {_count(n_docs, 'document')}, "
+        "syndicated copies folded)."
     )
     return Brief(day, since, cutoff, takeaways, sections, cites.items)
 
@@ -360,7 +362,7 @@ def _alert_sentence(a: dict[str, Any]) -> str:
             f"{a['date']} it was carried in {n.get('documents')} documents by {n.get('outlets')} outlets."
         )
     if t == "stance_shift":
-        issue = _issue_labels().get(subj.get("issue") or "", subj.get("issue"))
+        issue = issue_labels().get(subj.get("issue") or "", subj.get("issue"))
         frm = "against" if n.get("mean_before", 0) < 0 else "in favour of"
         to = "in favour of" if n.get("mean_before", 0) < 0 else "against"
         return (

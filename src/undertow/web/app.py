@@ -93,9 +93,9 @@ class Web:
         files = [str(self.config.taxonomy_file)] if self.config.taxonomy_file else None
         self.taxonomies = load_taxonomies(files)
         self.nodes = {n.id: (t, n) for t in self.taxonomies for n in t.nodes}
-        from undertow.report.brief import _issue_labels
+        from undertow.narratives.stance import issue_labels
 
-        self.issues = _issue_labels()
+        self.issues = issue_labels()
 
     def label(self, node_id: str) -> str:
         tn = self.nodes.get(node_id)
@@ -104,8 +104,9 @@ class Web:
     def actor_name(self, actor_id: str | None) -> str:
         if not actor_id:
             return "unattributed"
-        e = self.actors.get(actor_id)
-        return e.name if e else actor_id.replace("-", " ").title()
+        from undertow.knowledge.actors import display_name
+
+        return display_name(actor_id, self.actors)
 
     def pipeline(self) -> Any:
         """The ingest pipeline, built at the first write (its models load once)."""
