@@ -267,6 +267,35 @@ def test_extract_html_site_h1_in_nav_is_not_the_title() -> None:
     assert extract_html(html).title != "Example Homes"
 
 
+def _authored_page(meta: str, byline: str = "") -> str:
+    return (
+        "<html><head><title>Ten tips for renters</title>"
+        f'<meta property="og:site_name" content="The Daily Example">{meta}</head><body>'
+        f"<h1>Ten tips for renters</h1>{byline}<p>{_BODY}</p></body></html>"
+    )
+
+
+def test_extract_html_one_word_meta_author_is_a_handle() -> None:
+    assert extract_html(_authored_page('<meta name="author" content="jdoe">')).author.lower() == "jdoe"
+    # ...but a visible byline naming a person comes first
+    page = _authored_page('<meta name="author" content="jdoe">', "<p>By Jane Doe</p>")
+    assert extract_html(page).author == "Jane Doe"
+
+
+def test_extract_html_site_beside_people_is_not_an_author() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Ten tips for renters", '
+        '"author": [{"@type": "Person", "name": "Jane Doe"}, {"@type": "Person", "name": "John Roe"}, '
+        '{"@type": "Organization", "name": "The Daily Example"}]}</script>'
+    )
+    meta = '<meta name="author" content="Jane Doe, John Roe, The Daily Example">'
+    assert extract_html(_authored_page(meta + ld)).author == "Jane Doe; John Roe"
+    # an organisation signing alone is the author
+    assert extract_html(_authored_page('<meta name="author" content="The Daily Example">')).author == (
+        "The Daily Example"
+    )
+
+
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [

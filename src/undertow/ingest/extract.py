@@ -601,6 +601,36 @@ def _clean_author(author: str | None) -> str | None:
     return "; ".join(names) or None
 
 
+def _site_keys(sitename: str | None, host: str | None, objs: list[dict[str, Any]]) -> set[str]:
+    """Normalised names of the site and its publisher (og:site_name, host name, JSON-LD publisher)."""
+    keys = {_alnum(sitename)}
+    if host:
+        base = host.lower().removeprefix("www.").split(".")
+        keys |= {_alnum(base[0]), _alnum(".".join(base))}
+    for obj in objs:
+        pub = obj.get("publisher")
+        for p in pub if isinstance(pub, list) else [pub]:
+            if isinstance(p, dict) and isinstance(p.get("name"), str):
+                keys.add(_alnum(p["name"]))
+        if _types(obj) & {"organization", "newsmediaorganization", "website"} and isinstance(
+            obj.get("name"), str
+        ):
+            keys.add(_alnum(obj["name"]))
+    return keys - {""}
+
+
+def _drop_site(author: str | None, keys: set[str]) -> str | None:
+    """``author`` (names separated by "; ") without the site or its publisher when it also names
+    someone else ("Jane Doe; John Roe; The Daily Example" -> "Jane Doe; John Roe").
+
+    A site or organisation named alone stays: many pages are signed by their organisation.
+    """
+    if not author:
+        return None
+    names = [n for n in author.split("; ") if _alnum(n) not in keys]
+    return "; ".join(names) or author
+
+
 # =========================================================================== body
 
 
@@ -647,7 +677,8 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
 
     try:
         md = examine_meta(tree)
-        if md.author and " " not in md.author:
+        handle = md.author if md.author and " " not in md.author.strip() else None
+        if handle:
             md.author = None
         md = extract_meta_json(tree, md)
     except Exception:  # pragma: no cover - trafilatura's metadata code on odd pages
@@ -655,6 +686,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
         from trafilatura.settings import Document
 
         md = Document()
+        handle = None
     objs = _jsonld_objects(tree)
 
     canonical = None
@@ -705,6 +737,10 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
             author = extract_author(tree)
         except Exception:  # pragma: no cover
             author = None
+    # The site itself or its publisher listed beside people is not one of the authors; a one-word
+    # author name in the meta tags (a handle such as "jdoe") counts when nothing else names one.
+    site_keys = _site_keys(sitename, host, objs)
+    author = _drop_site(_clean_author(author), site_keys) or _drop_site(_clean_author(handle), site_keys)
     section = None
     for key in ("article:section", "section", "parsely-section"):
         vals = tree.xpath(f'//meta[@property="{key}" or @name="{key}"]/@content')
@@ -730,7 +766,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     return Extracted(
         text=_clean_body(raw_text, title),
         title=title,
-        author=_clean_author(author),
+        author=author,
         published=published,
         section=section,
         sitename=sitename,
