@@ -73,12 +73,13 @@ ISSUES = [
 class World:
     """The synthetic year's fixed cast: outlets, actors, labels, topic centres."""
 
-    def __init__(self, seed: int = 7) -> None:
+    def __init__(self, seed: int = 7, n_outlets: int = 60) -> None:
         self.rng = random.Random(seed)
         self.np = np.random.default_rng(seed)
+        n_state = n_outlets * 3 // 10  # 18 of 60
         self.outlets = [
-            (f"outlet-{i:02d}", i < 18, "official" if i < 2 else "media", ["en", "ru", "uk"][i % 3])
-            for i in range(60)
+            (f"outlet-{i:02d}", i < n_state, "official" if i < 2 else "media", ["en", "ru", "uk"][i % 3])
+            for i in range(n_outlets)
         ]
         persons = [a.id for a in default_registry() if a.kind == "person"]
         self.actors = persons[:150] + [f"voice-{i}" for i in range(150)]
@@ -100,10 +101,15 @@ class World:
         phrases = cues.get("en") or [p for ps in cues.values() for p in ps]
         return phrases[0].replace("*", "") if phrases else "routine remarks"
 
-    def day_rows(self, k: int, per_day: int) -> tuple[list, list, list, list]:
+    def day_rows(
+        self, k: int, per_day: int, *, per_doc: int = 4, all_vectors: bool = False
+    ) -> tuple[list, list, list, list]:
+        """Day ``k``'s rows: ``per_day // per_doc`` documents of ``per_doc`` statements each, with
+        labels and stances; sentence vectors for the unlabelled statements (``all_vectors``: for
+        every statement, as an ingest keeps them for semantic search)."""
         day = START + dt.timedelta(days=k)
         docs, sts, labs, sns = [], [], [], []
-        n_docs = per_day // 4
+        n_docs = per_day // per_doc
         for d in range(n_docs):
             oid, state, kind, lang = self.outlets[self.rng.randrange(len(self.outlets))]
             doc_id = f"{k:03d}{d:04d}".rjust(16, "0")
@@ -124,7 +130,7 @@ class World:
                     "paragraphs": "[]",
                 }
             )
-            for j in range(4):
+            for j in range(per_doc):
                 sid = f"{doc_id}{j}"
                 speaker = self.actors[int(self.np.zipf(1.6)) % len(self.actors)]
                 r = self.rng.random()
@@ -134,7 +140,7 @@ class World:
                 elif r < 0.6:
                     label = self.subs[int(self.np.choice(len(self.subs), p=self.weights))]
                 vec = None
-                if label is None:
+                if label is None or all_vectors:
                     c = self.centres[self.rng.randrange(300)]
                     vec = (c + 0.35 * self.np.normal(size=512).astype(np.float32) / np.sqrt(512)).astype(
                         np.float16

@@ -20,6 +20,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
@@ -30,6 +32,7 @@ from sqlalchemy import Connection, and_, func, or_, select, true, tuple_
 
 from undertow.store.schema import (
     alerts,
+    daily_counts,
     documents,
     events,
     first_seen,
@@ -245,7 +248,22 @@ STATEMENT_FILTERS = {
 }
 
 
-def _statement_conds(f: Filters) -> list[Any]:
+# A filter on a statement's narrative or stance (or a document's speaker or narrative) is a
+# subquery. For a narrow one (a rare line, a minor speaker) SQLite reads its rows first and looks
+# the list rows up; for a broad one (the archive's main line: hundreds of thousands of rows) that
+# list costs more than walking the list newest first and checking each row with an indexed EXISTS
+# until the page is full. ``_broad`` tells them apart by counting the subquery up to BROAD rows.
+BROAD = 5_000
+
+
+def _broad(conn: Connection | None, sub: Any) -> bool:
+    if conn is None:  # streaming a whole selection: reading the subquery once is the cheap way
+        return False
+    n = conn.execute(select(func.count()).select_from(sub.limit(BROAD).subquery())).scalar()
+    return int(n or 0) >= BROAD
+
+
+def _statement_conds(f: Filters, conn: Connection | None = None) -> list[Any]:
     _check(f, STATEMENT_FILTERS, "statements")
     c: list[Any] = []
     if not f.include_duplicates:
@@ -268,14 +286,20 @@ def _statement_conds(f: Filters) -> list[Any]:
             lab = lab.where(statement_labels.c.day >= f.since)
         if f.until:
             lab = lab.where(statement_labels.c.day <= f.until)
-        c.append(statements.c.id.in_(lab))
+        if _broad(conn, lab):
+            c.append(lab.where(statement_labels.c.statement_id == statements.c.id).exists())
+        else:
+            c.append(statements.c.id.in_(lab))
     if f.issue or f.polarity:
         sn = select(statement_stances.c.statement_id)
         if f.issue:
             sn = sn.where(statement_stances.c.issue == f.issue)
         if f.polarity:
             sn = sn.where(statement_stances.c.polarity == f.polarity)
-        c.append(statements.c.id.in_(sn))
+        if _broad(conn, sn):
+            c.append(sn.where(statement_stances.c.statement_id == statements.c.id).exists())
+        else:
+            c.append(statements.c.id.in_(sn))
     return c
 
 
@@ -346,7 +370,7 @@ def statements_page(
     conn: Connection, f: Filters = Filters(), *, limit: int | None = None, cursor: str | None = None
 ) -> Page:
     """Statements, newest first (by day said, else published)."""
-    q = select(*_ST_COLS).where(and_(true(), *_statement_conds(f)))
+    q = select(*_ST_COLS).where(and_(true(), *_statement_conds(f, conn)))
     return _paged(conn, q, _ST_KEY, _DAY_SEQ, _limit(limit), cursor, statement_dicts)
 
 
@@ -387,7 +411,7 @@ _DOC_LIST_COLS = [
 _DOC_KEY = (documents.c.published, documents.c.seq)
 
 
-def _document_conds(f: Filters) -> list[Any]:
+def _document_conds(f: Filters, conn: Connection | None = None) -> list[Any]:
     _check(f, DOCUMENT_FILTERS, "documents")
     c: list[Any] = []
     if not f.include_duplicates:
@@ -405,14 +429,23 @@ def _document_conds(f: Filters) -> list[Any]:
         if f.actor:
             st = st.where(statements.c.speaker == f.actor)
         if f.narrative:
-            st = st.where(
-                statements.c.id.in_(
-                    select(statement_labels.c.statement_id).where(
-                        or_(statement_labels.c.label == f.narrative, statement_labels.c.parent == f.narrative)
-                    )
-                )
+            lab = select(statement_labels.c.statement_id).where(
+                or_(statement_labels.c.label == f.narrative, statement_labels.c.parent == f.narrative)
             )
-        c.append(documents.c.id.in_(st))
+            st = st.where(statements.c.id.in_(lab))
+            broad = _broad(conn, lab) and (not f.actor or _broad(conn, st))
+            if broad:  # each document's statements, then their labels, by index
+                st = select(statements.c.doc_id).where(
+                    lab.where(statement_labels.c.statement_id == statements.c.id).exists()
+                )
+                if f.actor:
+                    st = st.where(statements.c.speaker == f.actor)
+        else:
+            broad = _broad(conn, st)
+        if broad:
+            c.append(st.where(statements.c.doc_id == documents.c.id).exists())
+        else:
+            c.append(documents.c.id.in_(st))
     return c
 
 
@@ -461,7 +494,7 @@ def documents_page(
     conn: Connection, f: Filters = Filters(), *, limit: int | None = None, cursor: str | None = None
 ) -> Page:
     """Documents, newest published first (undated last)."""
-    q = select(*_DOC_LIST_COLS).where(and_(true(), *_document_conds(f)))
+    q = select(*_DOC_LIST_COLS).where(and_(true(), *_document_conds(f, conn)))
     return _paged(conn, q, _DOC_KEY, _DAY_SEQ, _limit(limit), cursor, document_dicts)
 
 
@@ -648,10 +681,39 @@ def stance_dicts(conn: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
 def stances_page(
     conn: Connection, f: Filters = Filters(), *, limit: int | None = None, cursor: str | None = None
 ) -> Page:
-    """Stances of statements (one row per statement and issue), newest first."""
+    """Stances of statements (one row per statement and issue), newest first.
+
+    The statements come first, newest first by index, each kept if it has a matching stance
+    (SQLite would otherwise read every stance of an issue and sort them); then the stances of
+    those statements. A statement has at least one row, so ``limit + 2`` statements from the
+    cursor's own (whose rows may be used up) fill a page and tell whether there is another."""
+    lim = _limit(limit)
+    types = (dt.date, int, str)
     q, conds = _stance_query(f)
     q = q.where(and_(true(), *conds))
-    return _paged(conn, q, _SN_KEY, (dt.date, int, str), _limit(limit), cursor, stance_dicts)
+    sn = select(statement_stances.c.statement_id).where(statement_stances.c.statement_id == statements.c.id)
+    if f.issue:
+        sn = sn.where(statement_stances.c.issue == f.issue)
+    if f.polarity:
+        sn = sn.where(statement_stances.c.polarity == f.polarity)
+    # the statement-side filters (a stance's speaker and day are its statement's)
+    st_conds = _statement_conds(
+        Filters(
+            actor=f.actor,
+            outlet=f.outlet,
+            language=f.language,
+            since=f.since,
+            until=f.until,
+            include_duplicates=f.include_duplicates,
+        )
+    )
+    sq = select(statements.c.day, statements.c.seq).where(and_(true(), *st_conds, sn.exists()))
+    start = None
+    if cursor:
+        day, seq, _ = decode_cursor(cursor, types)
+        start = encode_cursor([day, seq + 1])  # from the cursor's statement on, itself included
+    seqs = [r.seq for r in _keyset_rows(conn, sq, _ST_KEY, _DAY_SEQ, lim + 2, start)]
+    return _paged(conn, q.where(statements.c.seq.in_(seqs)), _SN_KEY, types, lim, cursor, stance_dicts)
 
 
 def iter_stances(conn: Connection, f: Filters = Filters(), *, batch: int = 1000) -> Iterator[dict[str, Any]]:
@@ -790,24 +852,41 @@ def narrative_timeline(
     conn: Connection, label: str, since: dt.date, until: dt.date, by: str = "outlet"
 ) -> dict[str, Any]:
     """Canonical statements carrying ``label`` (or one of its sub-narratives) per day, split by
-    ``outlet`` or ``language``: ``{"days": [...], "series": {key: [n per day]}}``."""
+    ``outlet`` or ``language``: ``{"days": [...], "series": {key: [n per day]}}``.
+
+    Per outlet it reads the tracker's daily counts (a statement of a sub-narrative carries its
+    narrative's label as well, so the narrative's own count is the number of statements): a few
+    rows per day whatever the archive's size. Per language it counts the statements."""
     if by not in ("outlet", "language"):
         raise QueryError("by must be outlet or language")
-    col = statements.c.outlet_id if by == "outlet" else statements.c.language
-    q = (
-        select(statements.c.day, col.label("k"), func.count(func.distinct(statements.c.id)))
-        .select_from(statement_labels.join(statements, statements.c.id == statement_labels.c.statement_id))
-        .where(
-            or_(statement_labels.c.label == label, statement_labels.c.parent == label)
-            & (statement_labels.c.day >= since)
-            & (statement_labels.c.day <= until)
-            & statements.c.canonical.is_(True)
-        )
-        .group_by(statements.c.day, col)
-    )
     days = [since + dt.timedelta(days=i) for i in range((until - since).days + 1)]
     index = {d: i for i, d in enumerate(days)}
     series: dict[str, list[int]] = {}
+    if by == "outlet":
+        q = (
+            select(daily_counts.c.day, daily_counts.c.outlet_id, func.sum(daily_counts.c.n))
+            .where(
+                (daily_counts.c.dim == "narrative")
+                & (daily_counts.c.key == label)
+                & (daily_counts.c.day >= since)
+                & (daily_counts.c.day <= until)
+            )
+            .group_by(daily_counts.c.day, daily_counts.c.outlet_id)
+        )
+    else:
+        q = (
+            select(statements.c.day, statements.c.language, func.count(func.distinct(statements.c.id)))
+            .select_from(
+                statement_labels.join(statements, statements.c.id == statement_labels.c.statement_id)
+            )
+            .where(
+                or_(statement_labels.c.label == label, statement_labels.c.parent == label)
+                & (statement_labels.c.day >= since)
+                & (statement_labels.c.day <= until)
+                & statements.c.canonical.is_(True)
+            )
+            .group_by(statements.c.day, statements.c.language)
+        )
     for d, k, n in conn.execute(q):
         if d in index:
             series.setdefault(k or "unknown", [0] * len(days))[index[d]] += int(n)
@@ -815,27 +894,30 @@ def narrative_timeline(
 
 
 def top_speakers(conn: Connection, label: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Who voiced ``label`` most (canonical statements) and when first: from the tracker's
+    first-seen registry per actor and narrative, so a few hundred rows, not the line's history."""
     q = (
-        select(statements.c.speaker, func.count().label("n"), func.min(statements.c.day).label("first"))
-        .select_from(statement_labels.join(statements, statements.c.id == statement_labels.c.statement_id))
+        select(first_seen.c.actor, first_seen.c.seen, first_seen.c.day)
         .where(
-            or_(statement_labels.c.label == label, statement_labels.c.parent == label)
-            & statements.c.canonical.is_(True)
-            & statements.c.speaker.is_not(None)
+            (first_seen.c.scope == "actor") & (first_seen.c.label == label) & first_seen.c.actor.is_not(None)
         )
-        .group_by(statements.c.speaker)
-        .order_by(func.count().desc())
+        .order_by(first_seen.c.seen.desc(), first_seen.c.actor)
         .limit(limit)
     )
     return [{"actor_id": s, "statements": int(n), "first": _iso(f)} for s, n, f in conn.execute(q)]
 
 
 def speaker_counts(conn: Connection) -> dict[str, tuple[int, dt.date | None, dt.date | None]]:
-    """Per speaker: canonical statements, first and last day."""
+    """Per speaker: canonical statements, first and last day (from the tracker's daily counts)."""
     q = (
-        select(statements.c.speaker, func.count(), func.min(statements.c.day), func.max(statements.c.day))
-        .where(statements.c.speaker.is_not(None) & statements.c.canonical.is_(True))
-        .group_by(statements.c.speaker)
+        select(
+            daily_counts.c.key,
+            func.sum(daily_counts.c.n),
+            func.min(daily_counts.c.day),
+            func.max(daily_counts.c.day),
+        )
+        .where(daily_counts.c.dim == "actor")
+        .group_by(daily_counts.c.key)
     )
     return {s: (int(n), a, b) for s, n, a, b in conn.execute(q)}
 
@@ -872,6 +954,13 @@ def date_bounds(conn: Connection) -> tuple[dt.date | None, dt.date | None]:
 
 # --- semantic search ---------------------------------------------------------------------------
 
+#: Up to this many statements (by arrival number) a semantic query scans every vector: exact.
+EXACT_MAX = 50_000
+#: Above it, candidates come from an in-memory projection of the vectors (``_VectorIndex``) and
+#: this many of them are scored exactly with their stored vectors.
+SHORTLIST = 2_000
+PROJECTION_DIMS = 64
+
 
 def semantic_statements(
     conn: Connection,
@@ -883,30 +972,23 @@ def semantic_statements(
     min_score: float = 0.25,
 ) -> list[dict[str, Any]]:
     """Statements whose sentence vector is closest to ``query_vector`` (cosine; the encoder aligns
-    languages, so an English query finds Russian and Ukrainian statements). Scans the vectors of
-    the filtered selection in batches: exact, and linear in the selection."""
+    languages, so an English query finds Russian and Ukrainian statements).
+
+    On a store of up to ``EXACT_MAX`` statements it scans the vectors of the filtered selection in
+    batches: exact, and linear in the selection. On a larger one it scores every vector in a
+    ``PROJECTION_DIMS``-dimensional projection kept in memory (the principal directions of a
+    sample: a fraction of the cost of the full vectors), then scores the best ``SHORTLIST`` that
+    pass the filters exactly with their stored vectors. When fewer than ``limit`` of the shortlist
+    pass the filters (a narrow selection), the selection is scanned exactly instead."""
     q = np.asarray(query_vector, dtype=np.float32)
     q = q / (np.linalg.norm(q) or 1.0)
-    conds = [*_statement_conds(f), statements.c.vector.is_not(None)]
-    best: list[tuple[float, int]] = []
-    last = 0
-    while True:
-        rows = conn.execute(
-            select(statements.c.seq, statements.c.vector)
-            .where(and_(*conds, statements.c.seq > last))
-            .order_by(statements.c.seq)
-            .limit(batch)
-        ).all()
-        if not rows:
-            break
-        m = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.float16).reshape(len(rows), -1)
-        m = m.astype(np.float32)
-        m /= np.linalg.norm(m, axis=1, keepdims=True) + 1e-9
-        s = m @ q
-        top = np.argsort(-s)[:limit]
-        best += [(float(s[i]), rows[i].seq) for i in top if s[i] >= min_score]
-        best = sorted(best, reverse=True)[:limit]
-        last = rows[-1].seq
+    conds = [*_statement_conds(f, conn), statements.c.vector.is_not(None)]
+    best: list[tuple[float, int]] | None = None
+    max_seq = conn.execute(select(func.max(statements.c.seq))).scalar() or 0
+    if max_seq > EXACT_MAX:
+        best = _shortlist_best(conn, q, conds, limit, min_score, max_seq)
+    if best is None:
+        best = _exact_best(conn, q, conds, limit, min_score, batch)
     if not best:
         return []
     score = {seq: sc for sc, seq in best}
@@ -916,3 +998,137 @@ def semantic_statements(
     for d, r in zip(out, rows, strict=True):
         d["score"] = round(score[r.seq], 4)
     return out
+
+
+def _scores(rows: Sequence[Any], q: np.ndarray) -> np.ndarray:
+    return _unit_rows(rows) @ q
+
+
+def _exact_best(
+    conn: Connection, q: np.ndarray, conds: list[Any], limit: int, min_score: float, batch: int
+) -> list[tuple[float, int]]:
+    """The ``limit`` best ``(score, seq)`` of the selection, every vector scored."""
+    best: list[tuple[float, int]] = []
+    # the selection's arrival numbers first (the filters' indexes find them without reading
+    # vectors), then its vectors by primary key, ``batch`` at a time
+    seqs = [
+        r[0] for r in conn.execute(select(statements.c.seq).where(and_(*conds)).order_by(statements.c.seq))
+    ]
+    for i in range(0, len(seqs), batch):
+        chunk = seqs[i : i + batch]
+        rows = conn.execute(
+            select(statements.c.seq, statements.c.vector).where(statements.c.seq.in_(chunk), *conds)
+        ).all()
+        if not rows:
+            continue
+        s = _scores(rows, q)
+        top = np.argsort(-s)[:limit]
+        best += [(float(s[i]), rows[i].seq) for i in top if s[i] >= min_score]
+        best = sorted(best, reverse=True)[:limit]
+    return best
+
+
+def _shortlist_best(
+    conn: Connection, q: np.ndarray, conds: list[Any], limit: int, min_score: float, max_seq: int
+) -> list[tuple[float, int]] | None:
+    """The ``limit`` best ``(score, seq)`` among the shortlist of the projection, scored exactly;
+    ``None`` when too few of the shortlist pass the filters."""
+    index = _vector_index(conn.engine)
+    index.refresh(conn, max_seq)
+    if index.basis is None or not len(index.seqs):
+        return None
+    approx = index.low @ (index.basis @ q)
+    k = min(SHORTLIST, len(approx))
+    cand = np.argpartition(-approx, k - 1)[:k] if k < len(approx) else np.arange(len(approx))
+    rows = conn.execute(
+        select(statements.c.seq, statements.c.vector).where(
+            statements.c.seq.in_(index.seqs[cand].tolist()), *conds
+        )
+    ).all()
+    if len(rows) < limit and k < len(approx):
+        return None
+    if not rows:
+        return []
+    s = _scores(rows, q)
+    top = np.argsort(-s)[:limit]
+    return [(float(s[i]), rows[i].seq) for i in top if s[i] >= min_score]
+
+
+class _VectorIndex:
+    """Every stored sentence vector projected on the principal directions of a sample (unit
+    vectors, float32, ``PROJECTION_DIMS`` wide: 256 bytes a statement), with the statements'
+    arrival numbers. Kept per engine in memory and extended with the statements stored since
+    (they only ever get higher arrival numbers); rebuilt when the store shrinks below it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.basis: np.ndarray | None = None  # PROJECTION_DIMS x dim
+        self.seqs = np.zeros(0, dtype=np.int64)
+        self.low = np.zeros((0, PROJECTION_DIMS), dtype=np.float32)
+        self.max_seq = 0
+
+    def refresh(self, conn: Connection, max_seq: int, batch: int = 50_000) -> None:
+        with self.lock:
+            if max_seq < self.max_seq:
+                self.__init__()  # type: ignore[misc]  # the store was replaced or emptied
+            if max_seq == self.max_seq:
+                return
+            if self.basis is None:
+                self.basis = self._fit(conn, max_seq)
+                if self.basis is None:
+                    return
+            seqs, lows = [self.seqs], [self.low]
+            last = self.max_seq
+            while True:
+                rows = conn.execute(
+                    select(statements.c.seq, statements.c.vector)
+                    .where((statements.c.seq > last) & statements.c.vector.is_not(None))
+                    .order_by(statements.c.seq)
+                    .limit(batch)
+                ).all()
+                if not rows:
+                    break
+                m = _unit_rows(rows)
+                lows.append((m @ self.basis.T).astype(np.float32))
+                seqs.append(np.fromiter((r.seq for r in rows), dtype=np.int64, count=len(rows)))
+                last = rows[-1].seq
+            self.seqs = np.concatenate(seqs)
+            self.low = np.ascontiguousarray(np.concatenate(lows))
+            self.max_seq = max_seq
+
+    @staticmethod
+    def _fit(conn: Connection, max_seq: int, n: int = 20_000) -> np.ndarray | None:
+        """The leading right singular vectors of a random sample of the stored vectors."""
+        rng = np.random.default_rng(0)
+        picks = np.unique(rng.integers(1, max_seq + 1, size=n)).tolist()
+        rows: list[Any] = []
+        for i in range(0, len(picks), 5000):
+            rows += conn.execute(
+                select(statements.c.seq, statements.c.vector).where(
+                    statements.c.seq.in_(picks[i : i + 5000]) & statements.c.vector.is_not(None)
+                )
+            ).all()
+        if len(rows) < PROJECTION_DIMS * 4:
+            return None
+        m = _unit_rows(rows)
+        _, _, vt = np.linalg.svd(m, full_matrices=False)
+        return np.ascontiguousarray(vt[:PROJECTION_DIMS], dtype=np.float32)
+
+
+def _unit_rows(rows: Sequence[Any]) -> np.ndarray:
+    m = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.float16).reshape(len(rows), -1)
+    m = m.astype(np.float32)
+    m /= np.linalg.norm(m, axis=1, keepdims=True) + 1e-9
+    return m
+
+
+_INDEXES: weakref.WeakKeyDictionary[Any, _VectorIndex] = weakref.WeakKeyDictionary()
+_INDEXES_LOCK = threading.Lock()
+
+
+def _vector_index(engine: Any) -> _VectorIndex:
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(engine)
+        if index is None:
+            index = _INDEXES[engine] = _VectorIndex()
+        return index

@@ -308,3 +308,20 @@ INDEXES_V4 = {
     "ix_events_day_seq": ("events", "day, seq"),
     "ix_events_type_day": ("events", "type, day"),
 }
+
+# --- migration 5: indexes for the web app's lists and pages on a large archive ------------------
+
+INDEXES_V5 = {
+    # documents newest first without syndicated copies, or of one language or outlet: read in
+    # index order (without them SQLite sorts every canonical document of the archive)
+    "ix_documents_duplicate_of_published_seq": ("documents", "duplicate_of, published, seq"),
+    "ix_documents_language_published_seq": ("documents", "language, published, seq"),
+    "ix_documents_outlet_published_seq": ("documents", "outlet_id, published, seq"),
+    # "label = X OR parent = X" (a narrative with its sub-narratives): both sides indexed
+    "ix_statement_labels_parent_day": ("statement_labels", "parent, day"),
+    # labels of a window (the overview's active narratives)
+    "ix_statement_labels_day_label": ("statement_labels", "day, label"),
+    # the top keys of a dimension in a window (trends, overview): the window's rows, not the
+    # dimension's whole history (covering: the sums need no table rows)
+    "ix_daily_counts_dim_day_key": ("daily_counts", "dim, day, key, n"),
+}
