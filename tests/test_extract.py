@@ -282,6 +282,11 @@ def test_extract_html_one_word_meta_author_is_a_handle() -> None:
     assert extract_html(page).author == "Jane Doe"
 
 
+def test_extract_html_byline_beats_author_that_is_the_site() -> None:
+    page = _authored_page('<meta name="author" content="The Daily Example">', "<p>By Jane Doe</p>")
+    assert extract_html(page).author == "Jane Doe"
+
+
 def test_extract_html_site_beside_people_is_not_an_author() -> None:
     ld = (
         '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Ten tips for renters", '

@@ -729,7 +729,11 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
 
     # The page's declared author (meta tags, JSON-LD via trafilatura), else a visible byline or
     # JSON-LD Person names, else trafilatura's (slower) search of the page's author elements.
+    # A declared author that is only the site or its publisher gives way to a visible byline.
+    site_keys = _site_keys(sitename, host, objs)
     author = md.author if _clean_author(md.author) else None
+    if author and all(_alnum(n) in site_keys for n in re.split(r"\s*;\s*", author)):
+        author = "; ".join(_header.header_byline(hd)) or author
     if not author:
         author = "; ".join(_header.header_byline(hd)) or "; ".join(_jsonld_authors(objs)) or None
     if not author:
@@ -739,7 +743,6 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
             author = None
     # The site itself or its publisher listed beside people is not one of the authors; a one-word
     # author name in the meta tags (a handle such as "jdoe") counts when nothing else names one.
-    site_keys = _site_keys(sitename, host, objs)
     author = _drop_site(_clean_author(author), site_keys) or _drop_site(_clean_author(handle), site_keys)
     section = None
     for key in ("article:section", "section", "parsely-section"):
