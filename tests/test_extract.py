@@ -282,9 +282,25 @@ def test_extract_html_one_word_meta_author_is_a_handle() -> None:
     assert extract_html(page).author == "Jane Doe"
 
 
-def test_extract_html_byline_beats_author_that_is_the_site() -> None:
-    page = _authored_page('<meta name="author" content="The Daily Example">', "<p>By Jane Doe</p>")
-    assert extract_html(page).author == "Jane Doe"
+@pytest.mark.parametrize(
+    ("block", "author"),
+    [
+        ('<div class="post_author-name">Jane Doe</div>', "Jane Doe"),
+        ('<div class="author-card"><p>Jane Doe</p><p>Staff writer</p></div>', "Jane Doe"),
+        ('<div class="author-box">Written By</div>', None),
+        ('<div class="comment"><span class="comment-author">Jane Doe</span></div>', None),
+        ('<aside><div class="author">Jane Doe</div></aside>', None),
+        ('<div class="author">Read more about renting</div>', None),
+    ],
+)
+def test_author_element(block: str, author: str | None) -> None:
+    from trafilatura.utils import load_html
+
+    from undertow.ingest.extract import _author_element
+
+    assert _author_element(load_html(_authored_page("", block))) == author
+    if author:
+        assert extract_html(_authored_page("", block)).author == author
 
 
 def test_extract_html_site_beside_people_is_not_an_author() -> None:

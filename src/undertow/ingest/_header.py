@@ -295,7 +295,7 @@ _NOT_NAME |= set(_MONTHS)
 _CUT = {"updated", "published", "last", "reviewed", "edited", "fact", "on", "in", "posted", "read", "min"}
 
 
-def _clean_name(name: str) -> str | None:
+def clean_name(name: str) -> str | None:
     toks = name.split()
     out: list[str] = []
     for t in toks:
@@ -344,7 +344,7 @@ def _names(rx: re.Pattern[str], window: str) -> list[str]:
     for m in rx.finditer(window):
         names = []
         for part in re.split(r"\s*(?:,|&|\band\b)\s*", m.group("names")):
-            n = _clean_name(part)
+            n = clean_name(part)
             if n and n not in names:
                 names.append(n)
         if names:

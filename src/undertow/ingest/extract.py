@@ -601,6 +601,33 @@ def _clean_author(author: str | None) -> str | None:
     return "; ".join(names) or None
 
 
+_AUTHOR_EL = (
+    "//*[not(self::script or self::meta or self::link or self::style) and (contains(@class,'author') or "
+    "contains(@class,'byline') or @rel='author' or contains(@itemprop,'author'))]"
+)
+_PERSON = re.compile(r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3}")
+
+
+def _author_element(tree: Any) -> str | None:
+    """A person's name ("Jane Doe": two to four capitalised words) that is the text of an element
+    the page marks as its author or byline (class, ``rel``, ``itemprop``), outside footers,
+    sidebars, navigation and comments.
+    """
+    for el in tree.xpath(_AUTHOR_EL)[:30]:
+        for node in (el, *el[:3]):
+            if not isinstance(node.tag, str):
+                continue
+            text = re.sub(r"^(?:by|BY|By)\s+", "", " ".join((node.text or "").split()))
+            if (
+                len(text) < 40
+                and _PERSON.fullmatch(text)
+                and _header.clean_name(text) == _clean_author(text) == text
+                and not _in_aside(el)
+            ):
+                return text
+    return None
+
+
 def _site_keys(sitename: str | None, host: str | None, objs: list[dict[str, Any]]) -> set[str]:
     """Normalised names of the site and its publisher (og:site_name, host name, JSON-LD publisher)."""
     keys = {_alnum(sitename)}
@@ -729,11 +756,8 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
 
     # The page's declared author (meta tags, JSON-LD via trafilatura), else a visible byline or
     # JSON-LD Person names, else trafilatura's (slower) search of the page's author elements.
-    # A declared author that is only the site or its publisher gives way to a visible byline.
     site_keys = _site_keys(sitename, host, objs)
     author = md.author if _clean_author(md.author) else None
-    if author and all(_alnum(n) in site_keys for n in re.split(r"\s*;\s*", author)):
-        author = "; ".join(_header.header_byline(hd)) or author
     if not author:
         author = "; ".join(_header.header_byline(hd)) or "; ".join(_jsonld_authors(objs)) or None
     if not author:
@@ -741,6 +765,8 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
             author = extract_author(tree)
         except Exception:  # pragma: no cover
             author = None
+    if not _clean_author(author):
+        author = _author_element(tree)
     # The site itself or its publisher listed beside people is not one of the authors; a one-word
     # author name in the meta tags (a handle such as "jdoe") counts when nothing else names one.
     author = _drop_site(_clean_author(author), site_keys) or _drop_site(_clean_author(handle), site_keys)
