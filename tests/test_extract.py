@@ -303,6 +303,17 @@ def test_author_element(block: str, author: str | None) -> None:
         assert extract_html(_authored_page("", block)).author == author
 
 
+def test_extract_html_article_authors_not_merged_with_other_jsonld_objects() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@type": "Article", "headline": "Ten tips for renters", '
+        '"author": {"@type": "Person", "name": "Jane Doe"}}</script>'
+        '<script type="application/ld+json">{"@type": "Review", '
+        '"author": {"@type": "Person", "name": "John Roe"}}</script>'
+    )
+    meta = '<meta name="author" content="Jane Doe, John Roe">'
+    assert extract_html(_authored_page(meta + ld)).author == "Jane Doe"
+
+
 def test_extract_html_site_beside_people_is_not_an_author() -> None:
     ld = (
         '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Ten tips for renters", '

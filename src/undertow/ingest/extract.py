@@ -770,6 +770,13 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     # The site itself or its publisher listed beside people is not one of the authors; a one-word
     # author name in the meta tags (a handle such as "jdoe") counts when nothing else names one.
     author = _drop_site(_clean_author(author), site_keys) or _drop_site(_clean_author(handle), site_keys)
+    # trafilatura merges the authors of every JSON-LD object (reviews, other articles); when the
+    # article object itself names only some of them, those are the article's authors.
+    own = _clean_author("; ".join(_jsonld_authors(objs)))
+    if author and own:
+        own_keys = {_alnum(n) for n in own.split("; ")}
+        if own_keys < {_alnum(n) for n in author.split("; ")}:
+            author = own
     section = None
     for key in ("article:section", "section", "parsely-section"):
         vals = tree.xpath(f'//meta[@property="{key}" or @name="{key}"]/@content')
