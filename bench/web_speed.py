@@ -593,7 +593,7 @@ def time_routes(
     s = Sampler(client, db)
     results = []
     for name, next_url in routes(s).items():
-        if only and only not in name:
+        if only and not any(o in name for o in only.split(",")):
             continue
         times: list[float] = []
         cold = None
@@ -644,7 +644,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=40, help="timed requests per route")
     ap.add_argument("--warmup", type=int, default=2, help="untimed requests per route after the first")
     ap.add_argument("--max-seconds", type=float, default=60.0, help="stop timing a route after this long")
-    ap.add_argument("--only", help="time only the routes whose name contains this")
+    ap.add_argument("--only", help="time only the routes whose name contains one of these (comma-separated)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "web_speed.json"))
     args = ap.parse_args()
     db = Path(args.db)

@@ -687,10 +687,9 @@ def stances_page(
     (SQLite would otherwise read every stance of an issue and sort them); then the stances of
     those statements. A statement has at least one row, so ``limit + 2`` statements from the
     cursor's own (whose rows may be used up) fill a page and tell whether there is another."""
+    _check(f, STANCE_FILTERS, "stances")
     lim = _limit(limit)
     types = (dt.date, int, str)
-    q, conds = _stance_query(f)
-    q = q.where(and_(true(), *conds))
     sn = select(statement_stances.c.statement_id).where(statement_stances.c.statement_id == statements.c.id)
     if f.issue:
         sn = sn.where(statement_stances.c.issue == f.issue)
@@ -713,7 +712,11 @@ def stances_page(
         day, seq, _ = decode_cursor(cursor, types)
         start = encode_cursor([day, seq + 1])  # from the cursor's statement on, itself included
     seqs = [r.seq for r in _keyset_rows(conn, sq, _ST_KEY, _DAY_SEQ, lim + 2, start)]
-    return _paged(conn, q.where(statements.c.seq.in_(seqs)), _SN_KEY, types, lim, cursor, stance_dicts)
+    # their stances: the statement-side filters hold for them already (left out, so that SQLite
+    # reads the stances of these statements, not those of the speaker or the issue)
+    q, conds = _stance_query(Filters(issue=f.issue, polarity=f.polarity, include_duplicates=True))
+    q = q.where(statements.c.seq.in_(seqs), *conds)
+    return _paged(conn, q, _SN_KEY, types, lim, cursor, stance_dicts)
 
 
 def iter_stances(conn: Connection, f: Filters = Filters(), *, batch: int = 1000) -> Iterator[dict[str, Any]]:
