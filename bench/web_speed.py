@@ -633,6 +633,41 @@ def time_routes(
     return results, app_s
 
 
+def semantic_recall(db: str, queries: int = 5, seed: int = 9) -> dict[str, Any]:
+    """How many of the exact top 20 (every vector scored) the shortlisted semantic search returns."""
+    import numpy as np
+
+    from undertow import query as qy
+    from undertow.narratives import embed
+
+    if not embed.available():
+        return {}
+    rng = random.Random(seed)
+    words = [w for ws in VOCAB.values() for w in ws]
+    texts = [f"{rng.choice(words)} {rng.choice(words)}" for _ in range(queries)]
+    found, total, exact_ms = 0, 0, []
+    with Store.open(db) as store, store.engine.connect() as conn:
+        for v in embed.encode(texts):
+            got = {d["id"] for d in qy.semantic_statements(conn, v, limit=20)}
+            t0 = time.perf_counter()
+            conds = [*qy._statement_conds(qy.Filters()), statements.c.vector.is_not(None)]
+            best = qy._exact_best(conn, v / np.linalg.norm(v), conds, 20, 0.25, 20000)
+            exact_ms.append((time.perf_counter() - t0) * 1000)
+            ids = {
+                r.id
+                for r in conn.execute(
+                    select(statements.c.id).where(statements.c.seq.in_([s for _, s in best]))
+                )
+            }
+            found += len(ids & got)
+            total += len(ids)
+    return {
+        "queries": texts,
+        "recall_at_20": round(found / total, 3) if total else None,
+        "exact_scan_ms_median": round(statistics.median(exact_ms)),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", default=str(DEFAULT_DB), help=f"store to build or reuse (default {DEFAULT_DB})")
@@ -645,6 +680,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=2, help="untimed requests per route after the first")
     ap.add_argument("--max-seconds", type=float, default=60.0, help="stop timing a route after this long")
     ap.add_argument("--only", help="time only the routes whose name contains one of these (comma-separated)")
+    ap.add_argument("--recall", action="store_true", help="also compare semantic search with an exact scan")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "web_speed.json"))
     args = ap.parse_args()
     db = Path(args.db)
@@ -655,11 +691,18 @@ def main() -> None:
         build["size_mb"] = round(sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 2**20)
         build["peak_rss_mb"] = round(rss_mb())
         print(json.dumps(build), flush=True)
+        Path(str(db) + ".build.json").write_text(json.dumps(build, indent=2), encoding="utf-8")
     else:
         with Store.open(str(db)):  # migrates an older bench store
             pass
+        info = Path(str(db) + ".build.json")  # what building it took, when this script built it
+        if info.exists():
+            build = {**json.loads(info.read_text(encoding="utf-8")), "reused": True}
     results, app_s = time_routes(str(db), args.n, args.warmup, args.only, args.max_seconds)
     over = [r["route"] for r in results if r["over_budget"]]
+    recall = semantic_recall(str(db)) if args.recall else None
+    if recall:
+        print(f"semantic search: recall@20 against an exact scan {recall['recall_at_20']}", flush=True)
     summary = {
         "db": str(db),
         "db_size_mb": round(sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 2**20),
@@ -668,6 +711,7 @@ def main() -> None:
         "budget_ms": BUDGET_MS,
         "routes": results,
         "over_budget": over,
+        "semantic_recall": recall,
         "peak_rss_mb": round(rss_mb()),
         "cpu_count": os.cpu_count(),
     }
@@ -676,7 +720,8 @@ def main() -> None:
     print(f"\n{len(results) - len(over)}/{len(results)} routes within p95 < {BUDGET_MS:.0f} ms; over: {over}")
     print(f"wrote {args.out}; peak RSS {summary['peak_rss_mb']} MB")
     print(
-        f"reproduce: .venv/bin/python bench/web_speed.py --db {db}" + ("" if build else "  (add --rebuild)")
+        f"reproduce: .venv/bin/python bench/web_speed.py --rebuild --db {db}"
+        " (without --rebuild it reuses the store)"
     )
 
 

@@ -961,7 +961,7 @@ def date_bounds(conn: Connection) -> tuple[dt.date | None, dt.date | None]:
 EXACT_MAX = 50_000
 #: Above it, candidates come from an in-memory projection of the vectors (``_VectorIndex``) and
 #: this many of them are scored exactly with their stored vectors.
-SHORTLIST = 2_000
+SHORTLIST = 1_000
 PROJECTION_DIMS = 64
 
 
@@ -1042,7 +1042,7 @@ def _shortlist_best(
         return None
     approx = index.low @ (index.basis @ q)
     k = min(SHORTLIST, len(approx))
-    cand = np.argpartition(-approx, k - 1)[:k] if k < len(approx) else np.arange(len(approx))
+    cand = np.argpartition(approx, len(approx) - k)[-k:] if k < len(approx) else np.arange(len(approx))
     rows = conn.execute(
         select(statements.c.seq, statements.c.vector).where(
             statements.c.seq.in_(index.seqs[cand].tolist()), *conds
@@ -1123,6 +1123,16 @@ def _unit_rows(rows: Sequence[Any]) -> np.ndarray:
     m = m.astype(np.float32)
     m /= np.linalg.norm(m, axis=1, keepdims=True) + 1e-9
     return m
+
+
+def warm_semantic_index(engine: Any) -> None:
+    """Build the in-memory projection semantic search uses on a large store (reading every
+    stored vector: tens of seconds for a million statements), so that the first query does not
+    wait for it. Meant for a background thread at server start; a no-op on a small store."""
+    with engine.connect() as conn:
+        max_seq = conn.execute(select(func.max(statements.c.seq))).scalar() or 0
+        if max_seq > EXACT_MAX:
+            _vector_index(engine).refresh(conn, max_seq)
 
 
 _INDEXES: weakref.WeakKeyDictionary[Any, _VectorIndex] = weakref.WeakKeyDictionary()

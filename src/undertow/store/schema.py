@@ -321,7 +321,7 @@ INDEXES_V5 = {
     "ix_statement_labels_parent_day": ("statement_labels", "parent, day"),
     # labels of a window (the overview's active narratives)
     "ix_statement_labels_day_label": ("statement_labels", "day, label"),
-    # the top keys of a dimension in a window (trends, overview): the window's rows, not the
-    # dimension's whole history (covering: the sums need no table rows)
-    "ix_daily_counts_dim_day_key": ("daily_counts", "dim, day, key, n"),
+    # per key of a dimension (every speaker's statements, first and last day; a window's top
+    # keys) from the index alone: without it each of the dimension's rows is read from the table
+    "ix_daily_counts_dim_key_day_n": ("daily_counts", "dim, key, day, n"),
 }
