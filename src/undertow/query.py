@@ -919,7 +919,9 @@ def speaker_counts(conn: Connection) -> dict[str, tuple[int, dt.date | None, dt.
             func.min(daily_counts.c.day),
             func.max(daily_counts.c.day),
         )
-        .where(daily_counts.c.dim == "actor")
+        # the day bound (every row has a day) lets SQLite read the covering (dim, day, key, n)
+        # index instead of each row of the (dim, key, day) one
+        .where((daily_counts.c.dim == "actor") & (daily_counts.c.day >= dt.date.min))
         .group_by(daily_counts.c.key)
     )
     return {s: (int(n), a, b) for s, n, a, b in conn.execute(q)}
@@ -1012,18 +1014,10 @@ def _exact_best(
 ) -> list[tuple[float, int]]:
     """The ``limit`` best ``(score, seq)`` of the selection, every vector scored."""
     best: list[tuple[float, int]] = []
-    # the selection's arrival numbers first (the filters' indexes find them without reading
-    # vectors), then its vectors by primary key, ``batch`` at a time
-    seqs = [
-        r[0] for r in conn.execute(select(statements.c.seq).where(and_(*conds)).order_by(statements.c.seq))
-    ]
-    for i in range(0, len(seqs), batch):
-        chunk = seqs[i : i + batch]
-        rows = conn.execute(
-            select(statements.c.seq, statements.c.vector).where(statements.c.seq.in_(chunk), *conds)
-        ).all()
-        if not rows:
-            continue
+    # one pass over the selection in whatever order its filters' indexes give, ``batch`` rows of
+    # vectors in memory at a time
+    result = conn.execute(select(statements.c.seq, statements.c.vector).where(and_(*conds)))
+    while rows := result.fetchmany(batch):
         s = _scores(rows, q)
         top = np.argsort(-s)[:limit]
         best += [(float(s[i]), rows[i].seq) for i in top if s[i] >= min_score]

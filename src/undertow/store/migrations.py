@@ -65,12 +65,20 @@ def _v5(conn: Connection) -> None:
         conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({cols})"))
 
 
+def _v6(conn: Connection) -> None:
+    from undertow.store.schema import INDEXES_V6
+
+    for name, (table, cols) in INDEXES_V6.items():
+        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({cols})"))
+
+
 MIGRATIONS: list[Migration] = [
     (1, "documents, near-duplicate index, feeds, ingest errors, full-text search", _v1),
     (2, "statements, labels and stances as rows; dynamics state: counts, first-seen, clusters, alerts", _v2),
     (3, "indexes for the daily reads of discovery and briefs", _v3),
     (4, "events as rows; speaker and cue spans of statements; indexes for the API's lists", _v4),
     (5, "indexes for the web app's document lists and narrative pages on a large archive", _v5),
+    (6, "a covering index of the daily counts for window top keys and per-key totals", _v6),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -321,7 +321,13 @@ INDEXES_V5 = {
     "ix_statement_labels_parent_day": ("statement_labels", "parent, day"),
     # labels of a window (the overview's active narratives)
     "ix_statement_labels_day_label": ("statement_labels", "day, label"),
-    # per key of a dimension (every speaker's statements, first and last day; a window's top
-    # keys) from the index alone: without it each of the dimension's rows is read from the table
-    "ix_daily_counts_dim_key_day_n": ("daily_counts", "dim, key, day, n"),
+}
+
+# --- migration 6 ---------------------------------------------------------------------------------
+
+INDEXES_V6 = {
+    # the top keys of a dimension in a window (overview, trends) from the window's index entries,
+    # not the dimension's whole history; per-key totals (every speaker's statements, first and
+    # last day) from the index alone, without reading each of the dimension's rows
+    "ix_daily_counts_dim_day_key_n": ("daily_counts", "dim, day, key, n"),
 }
