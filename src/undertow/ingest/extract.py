@@ -250,7 +250,19 @@ def _date_from_url(url: str | None) -> dt.date | None:
     return None
 
 
-def _published(tree: Any, url: str | None, objs: list[dict[str, Any]]) -> dt.date | None:
+def _meta_tags(tree: Any) -> dict[str, str]:
+    """The page's ``<meta>`` values by lower-cased property/name/itemprop (first one of each)."""
+    metas: dict[str, str] = {}
+    for m in tree.iterfind(".//meta"):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv") or "").lower()
+        if key and key not in metas and m.get("content"):
+            metas[key] = m.get("content")
+    return metas
+
+
+def _published(
+    tree: Any, url: str | None, objs: list[dict[str, Any]], metas: dict[str, str] | None = None
+) -> dt.date | None:
     # 1. JSON-LD of the article itself
     ranked = sorted(
         objs, key=lambda o: 0 if _types(o) & (_ARTICLE_TYPES - {"webpage", "creativework"}) else 1
@@ -261,11 +273,8 @@ def _published(tree: Any, url: str | None, objs: list[dict[str, Any]]) -> dt.dat
             if d:
                 return d
     # 2. meta tags
-    metas: dict[str, str] = {}
-    for m in tree.iterfind(".//meta"):
-        key = (m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv") or "").lower()
-        if key and key not in metas and m.get("content"):
-            metas[key] = m.get("content")
+    if metas is None:
+        metas = _meta_tags(tree)
     for key in _PUB_META:
         if key in metas:
             d = _parse_any_date(metas[key])
@@ -352,7 +361,7 @@ _MOD_META = (
 )
 
 
-def _modified(tree: Any, objs: list[dict[str, Any]]) -> frozenset[dt.date]:
+def _modified(objs: list[dict[str, Any]], metas: dict[str, str]) -> frozenset[dt.date]:
     """The page's declared modification dates (JSON-LD dateModified, modified-time meta tags)."""
     out = set()
     for obj in objs:
@@ -360,12 +369,10 @@ def _modified(tree: Any, objs: list[dict[str, Any]]) -> frozenset[dt.date]:
             d = _parse_any_date(obj.get("dateModified"))
             if d:
                 out.add(d)
-    for m in tree.iterfind(".//meta"):
-        key = (m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv") or "").lower()
-        if key in _MOD_META:
-            d = _parse_any_date(m.get("content"))
-            if d:
-                out.add(d)
+    for key in _MOD_META:
+        d = _parse_any_date(metas[key]) if key in metas else None
+        if d:
+            out.add(d)
     return frozenset(out)
 
 
@@ -420,6 +427,9 @@ def _choose_date(text: str, tree: Any, url: str | None, structured: dt.date | No
     return None
 
 
+_NO_TEXT = {"script", "style", "noscript", "template"}
+
+
 def _shown(d: dt.date, text: str, tree: Any) -> bool:
     """Whether ``d`` is written in the visible ``text`` and not only inside asides (``_in_aside``).
 
@@ -429,16 +439,15 @@ def _shown(d: dt.date, text: str, tree: Any) -> bool:
     rx = _visible_rx(d)
     if rx.search(text) is None:
         return False
-    body = tree.find(".//body")
     seen = False
-    for el in (body if body is not None else tree).iter():
-        if not isinstance(el.tag, str) or el.tag in {"script", "style", "noscript", "template"}:
+    for part in tree.xpath(f"//body//text()[contains(., '{d.year}')]"):
+        el = part.getparent()
+        node = el if part.is_text else el.getparent()
+        if node is None or (part.is_text and el.tag in _NO_TEXT) or not rx.search(part):
             continue
-        for part, node in ((el.text, el), (el.tail, el.getparent())):
-            if part and node is not None and rx.search(part):
-                if not _in_aside(node):
-                    return True
-                seen = True
+        if not _in_aside(node):
+            return True
+        seen = True
     return not seen
 
 
@@ -602,7 +611,7 @@ def _clean_author(author: str | None) -> str | None:
 
 
 _AUTHOR_EL = (
-    "//*[not(self::script or self::meta or self::link or self::style) and (contains(@class,'author') or "
+    "//body//*[not(self::script or self::style) and (contains(@class,'author') or "
     "contains(@class,'byline') or @rel='author' or contains(@itemprop,'author'))]"
 )
 _PERSON = re.compile(r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3}")
@@ -730,8 +739,9 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     hd = _header.visible_text(tree, heading)
     title = _title(tree, md, sitename, host, heading)
     hd = _header.locate(hd, title)
-    structured = _published(tree, page_url or url, objs)
-    modified = _modified(tree, objs)
+    metas = _meta_tags(tree)
+    structured = _published(tree, page_url or url, objs, metas)
+    modified = _modified(objs, metas)
     known = frozenset(d for d in (structured, _date_from_url(page_url or url)) if d) | modified
     published = _header.header_date(hd, known, structured)
     if published is not None and not _plausible(published):
@@ -755,18 +765,19 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     raw_text = _body.add_sibling_chunks(tree, raw_text)
 
     # The page's declared author (meta tags, JSON-LD via trafilatura), else a visible byline or
-    # JSON-LD Person names, else trafilatura's (slower) search of the page's author elements.
+    # JSON-LD Person names, else a person's name marked as the author/byline, else trafilatura's
+    # (slower) search of the page's author elements.
     site_keys = _site_keys(sitename, host, objs)
     author = md.author if _clean_author(md.author) else None
     if not author:
         author = "; ".join(_header.header_byline(hd)) or "; ".join(_jsonld_authors(objs)) or None
     if not author:
+        author = _author_element(tree)
+    if not author:
         try:
             author = extract_author(tree)
         except Exception:  # pragma: no cover
             author = None
-    if not _clean_author(author):
-        author = _author_element(tree)
     # The site itself or its publisher listed beside people is not one of the authors; a one-word
     # author name in the meta tags (a handle such as "jdoe") counts when nothing else names one.
     author = _drop_site(_clean_author(author), site_keys) or _drop_site(_clean_author(handle), site_keys)
