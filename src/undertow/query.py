@@ -964,6 +964,9 @@ EXACT_MAX = 50_000
 #: Above it, candidates come from an in-memory projection of the vectors (``_VectorIndex``) and
 #: this many of them are scored exactly with their stored vectors.
 SHORTLIST = 1_000
+#: A query filtered by speaker or outlet draws its shortlist from their statements when there are
+#: at most this many (else from all statements, then filters it).
+SELECTION_MAX = 50_000
 PROJECTION_DIMS = 64
 
 
@@ -991,7 +994,12 @@ def semantic_statements(
     best: list[tuple[float, int]] | None = None
     max_seq = conn.execute(select(func.max(statements.c.seq))).scalar() or 0
     if max_seq > EXACT_MAX:
-        best = _shortlist_best(conn, q, conds, limit, min_score, max_seq)
+        selection = _selection(conn, f)
+        if selection is not None and len(selection) <= SHORTLIST:
+            sel = [statements.c.seq.in_(selection), *conds]
+            best = _exact_best(conn, q, sel, limit, min_score, batch)
+        else:
+            best = _shortlist_best(conn, q, conds, limit, min_score, max_seq, selection)
     if best is None:
         best = _exact_best(conn, q, conds, limit, min_score, batch)
     if not best:
@@ -1025,18 +1033,52 @@ def _exact_best(
     return best
 
 
+def _selection(conn: Connection, f: Filters) -> list[int] | None:
+    """For a query filtered by speaker or outlet: the arrival numbers of the statements of that
+    speaker (else outlet) in the days asked for, read from their (x, day) index alone, when there
+    are at most SELECTION_MAX; else ``None``. The other filters are checked on the shortlist."""
+    if not (f.actor or f.outlet):
+        return None
+    part = Filters(  # what the (speaker, day) or (outlet, day) index holds
+        actor=f.actor,
+        outlet=None if f.actor else f.outlet,
+        since=f.since,
+        until=f.until,
+        include_duplicates=True,
+    )
+    q = select(statements.c.seq).where(*_statement_conds(part)).limit(SELECTION_MAX + 1)
+    seqs = list(conn.execute(q).scalars())
+    return seqs if len(seqs) <= SELECTION_MAX else None
+
+
 def _shortlist_best(
-    conn: Connection, q: np.ndarray, conds: list[Any], limit: int, min_score: float, max_seq: int
+    conn: Connection,
+    q: np.ndarray,
+    conds: list[Any],
+    limit: int,
+    min_score: float,
+    max_seq: int,
+    selection: list[int] | None = None,
 ) -> list[tuple[float, int]] | None:
     """The ``limit`` best ``(score, seq)`` among the shortlist of the projection, scored exactly;
-    ``None`` when too few of the shortlist pass the filters."""
+    ``None`` when too few of the shortlist pass the filters. ``selection``: arrival numbers to
+    draw the shortlist from (a speaker's or outlet's statements), ``None`` for all."""
     index = _vector_index(conn.engine)
     index.refresh(conn, max_seq)
     if index.basis is None or not len(index.seqs):
         return None
-    approx = index.low @ (index.basis @ q)
+    if selection is None:
+        rows_at = None
+        approx = index.low @ (index.basis @ q)
+    else:  # index.seqs ascend: find the selection's rows by bisection, score only those
+        sel = np.asarray(selection, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(index.seqs, sel), len(index.seqs) - 1)
+        rows_at = pos[index.seqs[pos] == sel]
+        approx = index.low[rows_at] @ (index.basis @ q)
     k = min(SHORTLIST, len(approx))
     cand = np.argpartition(approx, len(approx) - k)[-k:] if k < len(approx) else np.arange(len(approx))
+    if rows_at is not None:
+        cand = rows_at[cand]
     rows = conn.execute(
         select(statements.c.seq, statements.c.vector).where(
             statements.c.seq.in_(index.seqs[cand].tolist()), *conds
