@@ -11,11 +11,15 @@ Interface used by the rest of undertow (owned by this module):
 
 Body text is always paragraphs separated by a blank line. ``published`` is only set from evidence
 of a publication date: first the dateline a reader sees next to the main heading (a short line such
-as "Updated March 5, 2024"; an "Updated" line gives way to an earlier published date in the
-metadata), else structured metadata, a dated URL or a dated ``<time>`` in the article header
-corroborated as before; never from crawl time or a date in the prose. The title is the main
-``<h1>`` when it agrees with og:title/``<title>``; the author comes from the page's metadata, else a
-visible byline ("By Jane Doe and John Roe") or JSON-LD Person names (see ``_header``).
+as "Updated March 5, 2024"; an "Updated" line gives way to an unlabelled date beside it, else to an
+earlier published date in the metadata), else structured metadata, a dated URL or a dated
+``<time>`` in the article header, corroborated by htmldate or shown on the page outside comments,
+sidebars, footers and "related" lists; never from crawl time, a date in the prose or a ``<time>``
+marked or labelled as a modification. The title is the main ``<h1>`` when it agrees with
+og:title/``<title>``; the author comes from the page's metadata (the article's own JSON-LD object
+when trafilatura merged several; the site itself dropped when listed beside people), else a visible
+byline ("By Jane Doe and John Roe"), JSON-LD Person names, a person's name in an element marked as
+the author, or a one-word meta author (a handle) (see ``_header``).
 How this compares with plain trafilatura: ``bench/extraction.py``.
 """
 
