@@ -286,8 +286,13 @@ def _statement_conds(f: Filters, conn: Connection | None = None) -> list[Any]:
             lab = lab.where(statement_labels.c.day >= f.since)
         if f.until:
             lab = lab.where(statement_labels.c.day <= f.until)
-        if _broad(conn, lab):
-            c.append(lab.where(statement_labels.c.statement_id == statements.c.id).exists())
+        if _broad(conn, lab):  # by statement id only (a label row's day is its statement's)
+            on = or_(statement_labels.c.label == f.narrative, statement_labels.c.parent == f.narrative)
+            c.append(
+                select(statement_labels.c.statement_id)
+                .where(on, statement_labels.c.statement_id == statements.c.id)
+                .exists()
+            )
         else:
             c.append(statements.c.id.in_(lab))
     if f.issue or f.polarity:
