@@ -158,27 +158,31 @@ def build(
     if since > day:
         raise ValueError(f"--since {since} is after --date {day}")
     cites = _Cites()
+    in_window = (statements.c.day >= since) & (statements.c.day <= day) & statements.c.canonical
     with store.engine.connect() as conn:
+        cols = [c for c in statements.c if c.name != "vector"]  # the brief never reads vectors
         rows = conn.execute(
-            select(statements, documents.c.url, documents.c.title)
+            select(*cols, documents.c.url, documents.c.title)
             .join(documents, documents.c.id == statements.c.doc_id)
-            .where((statements.c.day >= since) & (statements.c.day <= day) & statements.c.canonical)
+            .where(in_window)
             .order_by(statements.c.day, statements.c.seq)
         ).all()
         by_id = {r.id: r for r in rows}
-        ids = list(by_id)
         labels: dict[str, list[Any]] = defaultdict(list)
         stances: dict[str, list[Any]] = defaultdict(list)
-        for i in range(0, len(ids), 900):
-            chunk = ids[i : i + 900]
-            for lab in conn.execute(
-                select(statement_labels).where(statement_labels.c.statement_id.in_(chunk))
-            ):
-                labels[lab.statement_id].append(lab)
-            for sn in conn.execute(
-                select(statement_stances).where(statement_stances.c.statement_id.in_(chunk))
-            ):
-                stances[sn.statement_id].append(sn)
+        # one indexed walk of the window each (not thousands of bound ids in IN lists)
+        for lab in conn.execute(
+            select(statement_labels)
+            .join(statements, statements.c.id == statement_labels.c.statement_id)
+            .where(in_window)
+        ):
+            labels[lab.statement_id].append(lab)
+        for sn in conn.execute(
+            select(statement_stances)
+            .join(statements, statements.c.id == statement_stances.c.statement_id)
+            .where(in_window)
+        ):
+            stances[sn.statement_id].append(sn)
         # (indexed lookups: the brief's cost follows its window, not the archive)
         last = conn.execute(
             select(func.max(documents.c.published)).where(documents.c.published <= day)
