@@ -145,6 +145,9 @@ def _statement(r: Any) -> dict[str, Any]:
     }
 
 
+EXEMPLAR_POOL = 200  # members (nearest at joining) among which exemplars are ranked
+
+
 def candidates(
     store: Any,
     *,
@@ -163,47 +166,67 @@ def candidates(
         q = q.where(clusters.c.last_day >= since)
     q = q.order_by(clusters.c.size.desc(), clusters.c.last_day.desc())
     out: list[Candidate] = []
+    joined = statements.join(cluster_members, cluster_members.c.statement_id == statements.c.id)
+    brief_cols = [statements.c[n] for n in ("id", "doc_id", "day", "seq", "speaker", "outlet_id", "text")]
     with store.engine.connect() as conn:
-        for c in conn.execute(q):
-            rows = conn.execute(
-                select(statements, cluster_members.c.similarity)
-                .join(cluster_members, cluster_members.c.statement_id == statements.c.id)
-                .where(cluster_members.c.cluster_id == c.id)
+        for c in conn.execute(q).all():
+            member = cluster_members.c.cluster_id == c.id
+            # who and where from narrow rows (no text, no vectors): a cluster can hold thousands
+            voices = conn.execute(
+                select(
+                    statements.c.doc_id, statements.c.speaker, statements.c.outlet_id, statements.c.language
+                )
+                .select_from(joined)
+                .where(member)
             ).all()
-            docs = {r.doc_id for r in rows}
+            docs = {v.doc_id for v in voices}
             if len(docs) < min_documents:
                 continue
+            firstrow = conn.execute(
+                select(*brief_cols)
+                .select_from(joined)
+                .where(member)
+                .order_by(statements.c.day.is_(None), statements.c.day, statements.c.seq)
+                .limit(1)
+            ).one()
+            # exemplars: the members nearest the centroid as it is now, ranked among those that
+            # were nearest when they joined (a bounded pool, so the cost does not grow with size)
+            pool = conn.execute(
+                select(*brief_cols, statements.c.vector, cluster_members.c.similarity)
+                .select_from(joined)
+                .where(member)
+                .order_by(cluster_members.c.similarity.desc(), statements.c.seq)
+                .limit(max(EXEMPLAR_POOL, exemplars))
+            ).all()
             centroid = np.frombuffer(c.centroid, dtype=np.float32)
             sims = [
                 float(_unit(np.frombuffer(r.vector, dtype=np.float16).astype(np.float32)) @ centroid)
                 if r.vector is not None
                 else r.similarity
-                for r in rows
+                for r in pool
             ]
-            order = np.argsort(-np.array(sims))
             seen_text: set[str] = set()
             ex = []
-            for i in order:
-                t = " ".join(rows[i].text.split()).casefold()
+            for i in np.argsort(-np.array(sims), kind="stable"):
+                t = " ".join(pool[i].text.split()).casefold()
                 if t in seen_text:
                     continue
                 seen_text.add(t)
-                ex.append({**_statement(rows[i]), "similarity": round(sims[i], 3)})
+                ex.append({**_statement(pool[i]), "similarity": round(sims[i], 3)})
                 if len(ex) >= exemplars:
                     break
-            firstrow = min(rows, key=lambda r: (r.day or dt.date.max, r.seq))
             out.append(
                 Candidate(
                     id=c.id,
-                    size=len(rows),
+                    size=len(voices),
                     documents=len(docs),
                     first_day=c.first_day,
                     last_day=c.last_day,
                     first_statement=_statement(firstrow),
                     exemplars=ex,
-                    speakers=Counter(r.speaker for r in rows if r.speaker).most_common(5),
-                    outlets=Counter(r.outlet_id for r in rows if r.outlet_id).most_common(5),
-                    languages=sorted({r.language for r in rows if r.language}),
+                    speakers=Counter(v.speaker for v in voices if v.speaker).most_common(5),
+                    outlets=Counter(v.outlet_id for v in voices if v.outlet_id).most_common(5),
+                    languages=sorted({v.language for v in voices if v.language}),
                     status=c.status,
                 )
             )
