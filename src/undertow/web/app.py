@@ -23,7 +23,8 @@ import hashlib
 import hmac
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -299,7 +300,14 @@ def create_app(config: WebConfig | None = None, **kwargs: Any) -> FastAPI:
     """The app over ``config.db`` (``create_app(db="demo.db")`` is a shortcut)."""
     config = config or WebConfig(**kwargs)
     web = Web(config)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=_warm, args=(web,), name="undertow-warm", daemon=True).start()
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="undertow",
         version=__version__,
         description="Who said what, when, about which issue, with which framing: the record as JSON. "
@@ -348,6 +356,18 @@ def create_app(config: WebConfig | None = None, **kwargs: Any) -> FastAPI:
     app.add_middleware(BodyLimit, limit=config.max_body)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _warm(web: Web) -> None:
+    """What semantic search needs, made beside the server's start rather than in the first
+    user's request: the sentence encoder, and on a large store the in-memory projection of every
+    statement vector (tens of seconds for a million statements)."""
+    from undertow.narratives import embed
+    from undertow.query import warm_semantic_index
+
+    if embed.available():
+        embed.encode(["warm-up"])
+    warm_semantic_index(web.store.engine)
 
 
 def _public(path: str) -> bool:
