@@ -184,3 +184,26 @@ def test_same_day_wire_copy_becomes_canonical(store: Store) -> None:
     save(store, paper)
     assert save(store, wire).outcome == "stored"
     assert store.get_document(paper.id).duplicate_of == wire.id
+
+
+def test_an_earlier_original_takes_over_statements_and_events(store: Store) -> None:
+    """When the original arrives after its copy, the copy's rows stop counting as canonical."""
+    from undertow.records import Event, Span
+    from undertow.store.schema import events, statements
+
+    def with_event(d: Document) -> Document:
+        d.events = [Event(id="e1", type="REJECT", evidence=Span(0, 40), confidence=0.9)]
+        return d
+
+    copy = with_event(doc(url="https://www.example.org/copy", published=dt.date(2026, 1, 24)))
+    original = with_event(doc(url="https://www.example.com/orig", published=dt.date(2026, 1, 23)))
+    save(store, copy)
+    assert save(store, original).outcome == "stored"
+    assert store.get_document(copy.id).duplicate_of == original.id
+    with store.engine.connect() as conn:
+        for table in (events, statements):
+            flags = dict(conn.execute(select(table.c.doc_id, table.c.canonical)).all())
+            if table is events:
+                assert flags == {original.id: True, copy.id: False}
+            else:
+                assert all(flags[d] == (d == original.id) for d in flags)

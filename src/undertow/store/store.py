@@ -119,15 +119,11 @@ class Store:
                     )
                     .values(duplicate_of=doc.id)
                 )
-                conn.execute(
-                    update(statements_table)
-                    .where(
-                        statements_table.c.doc_id.in_(
-                            select(documents.c.id).where(documents.c.duplicate_of == doc.id)
-                        )
-                    )
-                    .values(canonical=False)
-                )
+                # the old canonical and its copies now count as copies: their statements and
+                # events drop out of counts and lists
+                copies = select(documents.c.id).where(documents.c.duplicate_of == doc.id)
+                for table in (statements_table, events):
+                    conn.execute(update(table).where(table.c.doc_id.in_(copies)).values(canonical=False))
         if doc.duplicate_of:
             return SaveResult("duplicate", doc.id, doc.duplicate_of)
         return SaveResult("stored", doc.id)
