@@ -80,7 +80,7 @@ bench-dynamics: install
 	$(BIN)/python bench/dynamics_incremental.py
 
 ## dashboard and API latency (p50/p95 per page and list endpoint) on a synthetic store of
-## 100k documents and 1M statements (built once into bench/out/web-speed.db, reused after)
+## 100k documents and 1M statements (built once into bench/out/web_speed.db, reused after)
 bench-web: install
 	$(BIN)/python bench/web_speed.py
 

@@ -207,3 +207,27 @@ def test_an_earlier_original_takes_over_statements_and_events(store: Store) -> N
                 assert flags == {original.id: True, copy.id: False}
             else:
                 assert all(flags[d] == (d == original.id) for d in flags)
+
+
+def test_migration_7_gives_older_cluster_members_their_voices(demo_copy: str) -> None:
+    """A database from before migration 7: its cluster members get their statement's document,
+    speaker, outlet and language, the same values a new ingest writes."""
+    import sqlite3
+
+    from undertow.store.schema import CLUSTER_MEMBER_VOICES
+
+    cols = ", ".join(CLUSTER_MEMBER_VOICES)
+    con = sqlite3.connect(demo_copy)
+    before = con.execute(f"SELECT statement_id, {cols} FROM cluster_members ORDER BY statement_id").fetchall()
+    assert before and all(row[1] for row in before)
+    for c in CLUSTER_MEMBER_VOICES:
+        con.execute(f"ALTER TABLE cluster_members DROP COLUMN {c}")
+    con.execute("DELETE FROM schema_version WHERE version >= 7")
+    con.commit()
+    con.close()
+    with Store.open(demo_copy) as s, s.engine.connect() as conn:
+        assert current_version(conn) == LATEST
+        after = conn.exec_driver_sql(
+            f"SELECT statement_id, {cols} FROM cluster_members ORDER BY statement_id"
+        ).all()
+    assert [tuple(r) for r in after] == before

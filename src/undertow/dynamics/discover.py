@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from undertow.errors import DataFileError
 from undertow.narratives.taxonomy import load_taxonomy, slugify
-from undertow.store.schema import cluster_members, clusters, statements
+from undertow.store.schema import CLUSTER_MEMBER_VOICES, cluster_members, clusters, statements
 
 THRESHOLD = 0.62  # cosine to a centroid for a statement to join its cluster
 ACTIVE_DAYS = 30  # a cluster without a new member for this long takes no more
@@ -75,7 +74,13 @@ def assign(conn: Connection, rows: list[Any], threshold: float = THRESHOLD) -> i
             last[j] = max(last[j], r.day)
             dirty.add(j)
         members.append(
-            {"cluster_id": ids[j], "statement_id": r.id, "day": r.day, "similarity": round(sim, 4)}
+            {
+                "cluster_id": ids[j],
+                "statement_id": r.id,
+                "day": r.day,
+                "similarity": round(sim, 4),
+                **{c: getattr(r, c) for c in CLUSTER_MEMBER_VOICES},
+            }
         )
     for j in new:
         conn.execute(
@@ -145,6 +150,14 @@ def _statement(r: Any) -> dict[str, Any]:
     }
 
 
+def _top(conn: Connection, where: Any, col: Any, k: int = 5) -> list[tuple[str, int]]:
+    """The ``k`` most frequent values of a member column among ``where``'s members, with counts
+    (ties by value, so the order is stable)."""
+    n = func.count().label("n")
+    q = select(col, n).where(where & col.is_not(None)).group_by(col).order_by(n.desc(), col).limit(k)
+    return [(v, c) for v, c in conn.execute(q)]
+
+
 EXEMPLAR_POOL = 200  # members (nearest at joining) among which exemplars are ranked
 
 
@@ -171,32 +184,35 @@ def candidates(
     with store.engine.connect() as conn:
         for c in conn.execute(q).all():
             member = cluster_members.c.cluster_id == c.id
-            # who and where from narrow rows (no text, no vectors): a cluster can hold thousands
-            voices = conn.execute(
-                select(
-                    statements.c.doc_id, statements.c.speaker, statements.c.outlet_id, statements.c.language
-                )
-                .select_from(joined)
-                .where(member)
-            ).all()
-            docs = {v.doc_id for v in voices}
-            if len(docs) < min_documents:
+            # who and where, counted in SQL over the members' own rows (a cluster can hold thousands)
+            size, n_docs = conn.execute(
+                select(func.count(), func.count(cluster_members.c.doc_id.distinct())).where(member)
+            ).one()
+            if n_docs < min_documents:
                 continue
+            # the first statement: among the members of the cluster's first day (its day is kept
+            # on the member rows), so only those are looked up
+            first_day = cluster_members.c.day == c.first_day if c.first_day else member
             firstrow = conn.execute(
                 select(*brief_cols)
                 .select_from(joined)
-                .where(member)
+                .where(member & first_day)
                 .order_by(statements.c.day.is_(None), statements.c.day, statements.c.seq)
                 .limit(1)
             ).one()
             # exemplars: the members nearest the centroid as it is now, ranked among those that
             # were nearest when they joined (a bounded pool, so the cost does not grow with size)
-            pool = conn.execute(
-                select(*brief_cols, statements.c.vector, cluster_members.c.similarity)
-                .select_from(joined)
+            nearest = (
+                select(cluster_members.c.statement_id, cluster_members.c.similarity)
                 .where(member)
-                .order_by(cluster_members.c.similarity.desc(), statements.c.seq)
+                .order_by(cluster_members.c.similarity.desc(), cluster_members.c.statement_id)
                 .limit(max(EXEMPLAR_POOL, exemplars))
+                .subquery()
+            )
+            pool = conn.execute(
+                select(*brief_cols, statements.c.vector, nearest.c.similarity)
+                .join(nearest, nearest.c.statement_id == statements.c.id)
+                .order_by(nearest.c.similarity.desc(), statements.c.seq)
             ).all()
             centroid = np.frombuffer(c.centroid, dtype=np.float32)
             sims = [
@@ -218,15 +234,15 @@ def candidates(
             out.append(
                 Candidate(
                     id=c.id,
-                    size=len(voices),
-                    documents=len(docs),
+                    size=size,
+                    documents=n_docs,
                     first_day=c.first_day,
                     last_day=c.last_day,
                     first_statement=_statement(firstrow),
                     exemplars=ex,
-                    speakers=Counter(v.speaker for v in voices if v.speaker).most_common(5),
-                    outlets=Counter(v.outlet_id for v in voices if v.outlet_id).most_common(5),
-                    languages=sorted({v.language for v in voices if v.language}),
+                    speakers=_top(conn, member, cluster_members.c.speaker),
+                    outlets=_top(conn, member, cluster_members.c.outlet_id),
+                    languages=[lang for lang, _ in _top(conn, member, cluster_members.c.language, k=99)],
                     status=c.status,
                 )
             )

@@ -72,6 +72,21 @@ def _v6(conn: Connection) -> None:
         conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({cols})"))
 
 
+def _v7(conn: Connection) -> None:
+    from undertow.store.schema import CLUSTER_MEMBER_VOICES, cluster_members
+
+    have = {c["name"] for c in inspect(conn).get_columns("cluster_members")}
+    for col in CLUSTER_MEMBER_VOICES:
+        if col not in have:  # a database made before migration 7 (a newer one has them from 2)
+            kind = cluster_members.c[col].type.compile(conn.dialect)
+            conn.execute(text(f"ALTER TABLE cluster_members ADD COLUMN {col} {kind}"))
+    sets = ", ".join(
+        f"{c} = (SELECT s.{c} FROM statements s WHERE s.id = cluster_members.statement_id)"
+        for c in CLUSTER_MEMBER_VOICES
+    )
+    conn.execute(text(f"UPDATE cluster_members SET {sets} WHERE doc_id IS NULL"))
+
+
 MIGRATIONS: list[Migration] = [
     (1, "documents, near-duplicate index, feeds, ingest errors, full-text search", _v1),
     (2, "statements, labels and stances as rows; dynamics state: counts, first-seen, clusters, alerts", _v2),
@@ -79,6 +94,7 @@ MIGRATIONS: list[Migration] = [
     (4, "events as rows; speaker and cue spans of statements; indexes for the API's lists", _v4),
     (5, "indexes for the web app's document lists and narrative pages on a large archive", _v5),
     (6, "a covering index of the daily counts for window top keys and per-key totals", _v6),
+    (7, "cluster members carry their statement's document, speaker, outlet and language", _v7),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -224,8 +224,15 @@ cluster_members = Table(  # migration 2
     Column("statement_id", String(40), nullable=False),
     Column("day", Date),
     Column("similarity", Float, nullable=False),
+    # copied from the statement (migration 7), so that a candidate's documents, speakers, outlets
+    # and languages are counted from the cluster's own rows, not one statement lookup per member
+    Column("doc_id", String(32)),
+    Column("speaker", String(128)),
+    Column("outlet_id", String(128)),
+    Column("language", String(8)),
     Index("ix_cluster_members_cluster", "cluster_id"),
 )
+CLUSTER_MEMBER_VOICES = ("doc_id", "speaker", "outlet_id", "language")
 
 alerts = Table(  # migration 2
     "alerts",
