@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,6 +135,47 @@ def _name(actor: str | None) -> str:
     return display_name(actor) if actor else "An unattributed source"
 
 
+def _ranked(
+    conn: Any,
+    keys: list[Any],
+    score: Any,
+    joined: Any,
+    where: Any,
+    *,
+    extra: tuple[Any, ...] = (),
+    top: int = 2,
+) -> list[Any]:
+    """Groups of the rows ``where`` selects, by ``keys``: each group's ``top`` statements by
+    ``score`` (ties: earliest first), each row carrying its group's size ``n``, best ``score`` and
+    first and last day. One query with window functions, whatever the number of groups."""
+    part = {"partition_by": keys}
+    inner = (
+        select(
+            *keys,
+            *extra,
+            statements.c.id,
+            score.label("score"),
+            func.row_number()
+            .over(**part, order_by=[score.desc(), statements.c.day, statements.c.seq])
+            .label("rank"),
+            func.count().over(**part).label("n"),
+            func.min(statements.c.day).over(**part).label("first"),
+            func.max(statements.c.day).over(**part).label("last"),
+        )
+        .select_from(joined)
+        .where(where)
+        .subquery()
+    )
+    return conn.execute(
+        select(inner).where(inner.c.rank <= top).order_by(*inner.c[: len(keys)], inner.c.rank)
+    ).all()
+
+
+def _span(r: Any) -> str:
+    """A group's days: 'D' or 'D1 to D2'."""
+    return r.first.isoformat() if r.first == r.last else f"{r.first.isoformat()} to {r.last.isoformat()}"
+
+
 def _count(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -158,160 +199,195 @@ def build(
     if since > day:
         raise ValueError(f"--since {since} is after --date {day}")
     cites = _Cites()
+    window_alerts = alerts_mod.stored(store, since=since, until=day)
+    # A week can hold tens of thousands of statements: they are counted, grouped and ranked in
+    # SQL (one query per section), and only the statements a sentence cites are read in full.
     in_window = (statements.c.day >= since) & (statements.c.day <= day) & statements.c.canonical
+    speaker = statements.c.speaker
     with store.engine.connect() as conn:
-        cols = [c for c in statements.c if c.name != "vector"]  # the brief never reads vectors
-        rows = conn.execute(
-            select(*cols, documents.c.url, documents.c.title)
-            .join(documents, documents.c.id == statements.c.doc_id)
-            .where(in_window)
-            .order_by(statements.c.day, statements.c.seq)
-        ).all()
-        by_id = {r.id: r for r in rows}
-        labels: dict[str, list[Any]] = defaultdict(list)
-        stances: dict[str, list[Any]] = defaultdict(list)
-        # one indexed walk of the window each (not thousands of bound ids in IN lists)
-        for lab in conn.execute(
-            select(statement_labels)
-            .join(statements, statements.c.id == statement_labels.c.statement_id)
-            .where(in_window)
+        full: dict[str, Any] = {}
+
+        def cite_rows(ids: list[str]) -> list[int]:
+            need = [i for i in ids if i not in full]
+            if need:
+                cols = [c for c in statements.c if c.name != "vector"]
+                q = select(*cols, documents.c.url, documents.c.title).join(
+                    documents, documents.c.id == statements.c.doc_id
+                )
+                full.update((r.id, r) for r in conn.execute(q.where(statements.c.id.in_(need))))
+            out = set()
+            for i in ids:
+                e = statement_json(full[i])
+                e.update(url=full[i].url, title=full[i].title)
+                out.add(cites.add(e))
+            return sorted(out)
+
+        takeaways: list[Sentence] = []
+        # 1. what changed: alerts of the window, most telling first; first adoptions of one line are
+        # told in one sentence
+        order = ["new_narrative", "stance_shift", "burst", "amplification", "official_echo", "first_adoption"]
+        covered: set[str] = set()
+        adoptions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        ranked = sorted(
+            window_alerts,
+            key=lambda a: (order.index(a["type"]) if a["type"] in order else 9, a["date"], -a["confidence"]),
+        )
+        for a in ranked:
+            evs = [e for e in a.get("evidence", []) if e.get("statement_id")]
+            if a["type"] == "new_narrative" and a.get("first_seen"):
+                evs = [a["first_seen"]["statement"], *evs]
+            if not evs:
+                continue
+            if a["type"] == "first_adoption":
+                adoptions[a["subject"].get("narrative") or ""].append(a)
+                continue
+            nums = sorted({cites.add(e) for e in evs[:3]})
+            takeaways.append(Sentence(_alert_sentence(a), nums))
+            if a["subject"].get("narrative") and a["type"] == "new_narrative":
+                covered.add(a["subject"]["narrative"])
+        for _line, group in sorted(adoptions.items(), key=lambda kv: min(a["date"] for a in kv[1])):
+            group.sort(key=lambda a: a["date"])
+            who = [f"{_name(a['subject'].get('actor'))} ({a['date']})" for a in group]
+            label = group[0]["subject"].get("label") or group[0]["subject"].get("narrative")
+            nums = sorted({cites.add(a["evidence"][0]) for a in group})
+            takeaways.append(Sentence(f"{_join(who)} took up the line “{label}” for the first time.", nums))
+        del takeaways[max_takeaways:]
+        # 2. with less history than the alert rules need (a small store, a first article), new
+        # lines come from the first-seen registry instead
+        history_start = conn.execute(select(func.min(documents.c.published))).scalar()
+        short_history = history_start is None or (since - history_start).days < REGISTRY_FALLBACK_DAYS
+        fs_rows = (
+            conn.execute(
+                select(first_seen).where((first_seen.c.scope == "narrative") & (first_seen.c.day >= since))
+            ).all()
+            if short_history
+            else []
+        )
+        fs_rows = [f for f in fs_rows if f.label not in covered and f.day <= day]
+        firsts = {
+            r.id: r
+            for r in conn.execute(
+                select(statements.c.id, speaker, statements.c.outlet_id, statements.c.aspect).where(
+                    in_window & statements.c.id.in_({f.statement_id for f in fs_rows})
+                )
+            )
+        }
+        first_labels = {
+            (lab.statement_id, lab.label): lab
+            for lab in conn.execute(
+                select(statement_labels).where(statement_labels.c.statement_id.in_(list(firsts)))
+            )
+        }
+        registry_new: list[tuple[tuple[int, float, dt.date], str, str, str]] = []
+        for f in fs_rows:
+            first = firsts.get(f.statement_id)
+            if first is None or (f.habitual and f.habitual * 2 >= f.seen):
+                continue
+            lab = first_labels.get((f.statement_id, f.label))
+            if lab is None or lab.confidence < MIN_LINE_CONFIDENCE:
+                continue
+            node = known_node(lab.taxonomy, f.label)
+            if node is None or node.parent is None:
+                continue  # report the specific lines (sub-narratives) as new, not broad themes
+            who = _name(first.speaker) + (f" ({first.outlet_id})" if first.outlet_id else "")
+            when = f.day.isoformat()
+            if first.aspect == "new":  # the text itself says the line is new: say so first
+                text = f"{who} began advancing a new line on {when}: “{node.label}”."
+            else:
+                text = f"A new line, “{node.label}”, first appeared in the record on {when}, voiced by {who}."
+            key = (0 if first.aspect == "new" else 1, -lab.confidence, f.day)
+            registry_new.append((key, text, first.id, f.label))
+        for _, text, first_id, label in sorted(registry_new, key=lambda x: x[0])[:MAX_PER_SECTION]:
+            takeaways.append(Sentence(text, cite_rows([first_id])))
+            covered.add(label)
+
+        sections: list[Section] = []
+        # 3. per issue: who took which side
+        issue_names = issue_labels()
+        sn = statement_stances
+        per_issue: dict[str, dict[tuple[str, str], list[Any]]] = defaultdict(lambda: defaultdict(list))
+        for r in _ranked(
+            conn,
+            [sn.c.issue, speaker, sn.c.polarity],
+            sn.c.confidence,
+            sn.join(statements, statements.c.id == sn.c.statement_id),
+            in_window
+            & speaker.is_not(None)
+            & (sn.c.polarity != "neutral")
+            & (sn.c.confidence >= min_stance_confidence),
         ):
-            labels[lab.statement_id].append(lab)
-        for sn in conn.execute(
-            select(statement_stances)
-            .join(statements, statements.c.id == statement_stances.c.statement_id)
-            .where(in_window)
+            per_issue[r.issue][(r.speaker, r.polarity)].append(r)
+        for issue, groups in sorted(
+            per_issue.items(), key=lambda kv: (-sum(g[0].n for g in kv[1].values()), kv[0])
         ):
-            stances[sn.statement_id].append(sn)
-        # (indexed lookups: the brief's cost follows its window, not the archive)
+            sec = Section(f"Issue: {issue_names.get(issue, issue)}")
+            for (who, polarity), best in sorted(groups.items(), key=lambda kv: (-kv[1][0].score, kv[0]))[
+                :MAX_PER_SECTION
+            ]:
+                sec.sentences.append(
+                    Sentence(
+                        f"{_name(who)} {VERB[polarity]} "
+                        f"{_lower_first(issue_names.get(issue, issue))} ({_span(best[0])}).",
+                        cite_rows([r.id for r in best[:2]]),
+                    )
+                )
+            sections.append(sec)
+        # 4. per actor (the window's most frequent speakers): the specific lines they advanced
+        n = func.count().label("n")
+        actors = (
+            conn.execute(
+                select(speaker, n)
+                .where(in_window & speaker.is_not(None))
+                .group_by(speaker)
+                .order_by(n.desc(), func.min(statements.c.day), func.min(statements.c.seq))
+                .limit(8)
+            )
+            .scalars()
+            .all()
+        )
+        lab_t = statement_labels
+        per_actor: dict[str, list[Any]] = defaultdict(list)
+        for r in _ranked(
+            conn,
+            [speaker, lab_t.c.label],
+            lab_t.c.confidence,
+            lab_t.join(statements, statements.c.id == lab_t.c.statement_id),
+            in_window
+            & speaker.in_(actors)
+            & (lab_t.c.confidence >= MIN_LINE_CONFIDENCE)
+            & lab_t.c.parent.is_not(None),
+            extra=(lab_t.c.taxonomy,),
+            top=1,
+        ):
+            node = known_node(r.taxonomy, r.label)
+            if node is not None and node.parent is not None:
+                per_actor[r.speaker].append(r)
+        for actor in actors:
+            if actor not in per_actor:
+                continue
+            sec = Section(f"Actor: {_name(actor)}")
+            for r in sorted(per_actor[actor], key=lambda r: (-r.score, r.label))[:MAX_PER_SECTION]:
+                sec.sentences.append(
+                    Sentence(
+                        f"{_name(actor)} advanced the line “{_label(r.taxonomy, r.label)}” ({_span(r)}).",
+                        cite_rows([r.id]),
+                    )
+                )
+            sections.append(sec)
+        # the cut-off line
         last = conn.execute(
             select(func.max(documents.c.published)).where(documents.c.published <= day)
         ).scalar()
-        history_start = conn.execute(select(func.min(documents.c.published))).scalar()
-        fs_rows = conn.execute(
-            select(first_seen).where((first_seen.c.scope == "narrative") & (first_seen.c.day >= since))
-        ).all()
-    window_alerts = alerts_mod.stored(store, since=since, until=day)
-
-    def ev(r: Any) -> dict[str, Any]:
-        e = statement_json(r)
-        e.update(url=r.url, title=r.title)
-        return e
-
-    def cite_rows(rs: list[Any]) -> list[int]:
-        return sorted({cites.add(ev(r)) for r in rs})
-
-    takeaways: list[Sentence] = []
-    # 1. what changed: alerts of the window, most telling first; first adoptions of one line are
-    # told in one sentence
-    order = ["new_narrative", "stance_shift", "burst", "amplification", "official_echo", "first_adoption"]
-    covered: set[str] = set()
-    adoptions: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    ranked = sorted(
-        window_alerts,
-        key=lambda a: (order.index(a["type"]) if a["type"] in order else 9, a["date"], -a["confidence"]),
-    )
-    for a in ranked:
-        evs = [e for e in a.get("evidence", []) if e.get("statement_id")]
-        if a["type"] == "new_narrative" and a.get("first_seen"):
-            evs = [a["first_seen"]["statement"], *evs]
-        if not evs:
-            continue
-        if a["type"] == "first_adoption":
-            adoptions[a["subject"].get("narrative") or ""].append(a)
-            continue
-        nums = sorted({cites.add(e) for e in evs[:3]})
-        takeaways.append(Sentence(_alert_sentence(a), nums))
-        if a["subject"].get("narrative") and a["type"] == "new_narrative":
-            covered.add(a["subject"]["narrative"])
-    for _line, group in sorted(adoptions.items(), key=lambda kv: min(a["date"] for a in kv[1])):
-        group.sort(key=lambda a: a["date"])
-        who = [f"{_name(a['subject'].get('actor'))} ({a['date']})" for a in group]
-        label = group[0]["subject"].get("label") or group[0]["subject"].get("narrative")
-        nums = sorted({cites.add(a["evidence"][0]) for a in group})
-        takeaways.append(Sentence(f"{_join(who)} took up the line “{label}” for the first time.", nums))
-    del takeaways[max_takeaways:]
-    # 2. with less history than the alert rules need (a small store, a first article), new lines
-    # come from the first-seen registry instead
-    short_history = history_start is None or (since - history_start).days < REGISTRY_FALLBACK_DAYS
-    registry_new: list[tuple[tuple[int, float, dt.date], str, Any, str]] = []
-    for f in fs_rows if short_history else []:
-        if f.label in covered or f.day > day:
-            continue
-        first = by_id.get(f.statement_id)
-        if first is None or (f.habitual and f.habitual * 2 >= f.seen):
-            continue
-        lab = next((x for x in labels.get(f.statement_id, []) if x.label == f.label), None)
-        if lab is None or lab.confidence < MIN_LINE_CONFIDENCE:
-            continue
-        node = known_node(lab.taxonomy, f.label)
-        if node is None or node.parent is None:
-            continue  # report the specific lines (sub-narratives) as new, not broad themes
-        who = _name(first.speaker) + (f" ({first.outlet_id})" if first.outlet_id else "")
-        when = f.day.isoformat()
-        if first.aspect == "new":  # the text itself says the line is new: say so first
-            text = f"{who} began advancing a new line on {when}: “{node.label}”."
-        else:
-            text = f"A new line, “{node.label}”, first appeared in the record on {when}, voiced by {who}."
-        key = (0 if first.aspect == "new" else 1, -lab.confidence, f.day)
-        registry_new.append((key, text, first, f.label))
-    for _, text, first, label in sorted(registry_new, key=lambda x: x[0])[:MAX_PER_SECTION]:
-        takeaways.append(Sentence(text, cite_rows([first])))
-        covered.add(label)
-
-    sections: list[Section] = []
-    # 3. per issue: who took which side
-    issue_names = issue_labels()
-    per_issue: dict[str, dict[tuple[str, str], list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for sid, sns in stances.items():
-        r = by_id[sid]
-        for sn in sns:
-            if sn.polarity != "neutral" and r.speaker and sn.confidence >= min_stance_confidence:
-                per_issue[sn.issue][(r.speaker, sn.polarity)].append((r, sn.confidence))
-    for issue, groups in sorted(per_issue.items(), key=lambda kv: -sum(len(v) for v in kv[1].values())):
-        sec = Section(f"Issue: {issue_names.get(issue, issue)}")
-        ranked = sorted(groups.items(), key=lambda kv: (-max(c for _, c in kv[1]), kv[0]))
-        for (speaker, polarity), items in ranked[:MAX_PER_SECTION]:
-            rs = [r for r, _ in sorted(items, key=lambda x: -x[1])][:2]
-            days = sorted({r.day.isoformat() for r, _ in items})
-            when = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
-            sec.sentences.append(
-                Sentence(
-                    f"{_name(speaker)} {VERB[polarity]} "
-                    f"{_lower_first(issue_names.get(issue, issue))} ({when}).",
-                    cite_rows(rs),
-                )
-            )
-        sections.append(sec)
-    # 4. per actor: the lines they advanced
-    per_actor: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    actor_count: Counter[str] = Counter()
-    for r in rows:
-        if not r.speaker:
-            continue
-        actor_count[r.speaker] += 1
-        for lab in labels.get(r.id, []):
-            node = known_node(lab.taxonomy, lab.label)
-            if node is not None and node.parent is not None and lab.confidence >= MIN_LINE_CONFIDENCE:
-                per_actor[r.speaker][lab.label].append((r, lab))
-    for actor, _n in actor_count.most_common(8):
-        if actor not in per_actor:
-            continue
-        sec = Section(f"Actor: {_name(actor)}")
-        lines = sorted(per_actor[actor].items(), key=lambda kv: -max(lab.confidence for _, lab in kv[1]))
-        for label, items in lines[:MAX_PER_SECTION]:
-            r0, lab0 = max(items, key=lambda x: x[1].confidence)
-            days = sorted({r.day.isoformat() for r, _ in items})
-            sec.sentences.append(
-                Sentence(
-                    f"{_name(actor)} advanced the line “{_label(lab0.taxonomy, label)}” "
-                    f"({days[0] if len(days) == 1 else f'{days[0]} to {days[-1]}'}).",
-                    cite_rows([r0]),
-                )
-            )
-        sections.append(sec)
-    n_docs = len({r.doc_id for r in rows})
-    later = {r.doc_id: r.published for r in rows if r.published and r.published > day}
+        n_rows, n_docs = conn.execute(
+            select(func.count(), func.count(statements.c.doc_id.distinct())).where(in_window)
+        ).one()
+        later = dict(
+            conn.execute(
+                select(statements.c.doc_id, func.max(statements.c.published))
+                .where(in_window & (statements.c.published > day))
+                .group_by(statements.c.doc_id)
+            ).all()
+        )
     cut = f"documents published up to {last.isoformat()}" if last else "no document published by then"
     if later:  # statements of the window reported after it (a back-fill, a retrospective article)
         cut += (
@@ -320,7 +396,7 @@ def build(
         )
     cutoff = (
         f"Data cut-off: {cut}; this brief covers statements dated {since.isoformat()} to "
-        f"{day.isoformat()} ({_count(len(rows), 'statement')} from {_count(n_docs, 'document')}, "
+        f"{day.isoformat()} ({_count(n_rows, 'statement')} from {_count(n_docs, 'document')}, "
         "syndicated copies folded)."
     )
     return Brief(day, since, cutoff, takeaways, sections, cites.items)
