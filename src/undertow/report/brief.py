@@ -205,22 +205,13 @@ def build(
     in_window = (statements.c.day >= since) & (statements.c.day <= day) & statements.c.canonical
     speaker = statements.c.speaker
     with store.engine.connect() as conn:
-        full: dict[str, Any] = {}
+        pending: list[tuple[Sentence, list[str]]] = []
 
-        def cite_rows(ids: list[str]) -> list[int]:
-            need = [i for i in ids if i not in full]
-            if need:
-                cols = [c for c in statements.c if c.name != "vector"]
-                q = select(*cols, documents.c.url, documents.c.title).join(
-                    documents, documents.c.id == statements.c.doc_id
-                )
-                full.update((r.id, r) for r in conn.execute(q.where(statements.c.id.in_(need))))
-            out = set()
-            for i in ids:
-                e = statement_json(full[i])
-                e.update(url=full[i].url, title=full[i].title)
-                out.add(cites.add(e))
-            return sorted(out)
+        def cited(text: str, ids: list[str]) -> Sentence:
+            """A sentence citing stored statements; their rows are read once, at the end."""
+            sentence = Sentence(text, [])
+            pending.append((sentence, ids))
+            return sentence
 
         takeaways: list[Sentence] = []
         # 1. what changed: alerts of the window, most telling first; first adoptions of one line are
@@ -298,7 +289,7 @@ def build(
             key = (0 if first.aspect == "new" else 1, -lab.confidence, f.day)
             registry_new.append((key, text, first.id, f.label))
         for _, text, first_id, label in sorted(registry_new, key=lambda x: x[0])[:MAX_PER_SECTION]:
-            takeaways.append(Sentence(text, cite_rows([first_id])))
+            takeaways.append(cited(text, [first_id]))
             covered.add(label)
 
         sections: list[Section] = []
@@ -325,10 +316,10 @@ def build(
                 :MAX_PER_SECTION
             ]:
                 sec.sentences.append(
-                    Sentence(
+                    cited(
                         f"{_name(who)} {VERB[polarity]} "
                         f"{_lower_first(issue_names.get(issue, issue))} ({_span(best[0])}).",
-                        cite_rows([r.id for r in best[:2]]),
+                        [r.id for r in best[:2]],
                     )
                 )
             sections.append(sec)
@@ -368,12 +359,28 @@ def build(
             sec = Section(f"Actor: {_name(actor)}")
             for r in sorted(per_actor[actor], key=lambda r: (-r.score, r.label))[:MAX_PER_SECTION]:
                 sec.sentences.append(
-                    Sentence(
+                    cited(
                         f"{_name(actor)} advanced the line “{_label(r.taxonomy, r.label)}” ({_span(r)}).",
-                        cite_rows([r.id]),
+                        [r.id],
                     )
                 )
             sections.append(sec)
+        # the cited statements, read in one query and numbered in reading order
+        cols = [c for c in statements.c if c.name != "vector"]
+        need = list({i for _, ids in pending for i in ids})
+        full = {}
+        for k in range(0, len(need), 500):
+            q = select(*cols, documents.c.url, documents.c.title).join(
+                documents, documents.c.id == statements.c.doc_id
+            )
+            full.update((r.id, r) for r in conn.execute(q.where(statements.c.id.in_(need[k : k + 500]))))
+        for sentence, ids in pending:
+            sentence.cites = sorted(
+                {
+                    cites.add({**statement_json(full[i]), "url": full[i].url, "title": full[i].title})
+                    for i in ids
+                }
+            )
         # the cut-off line
         last = conn.execute(
             select(func.max(documents.c.published)).where(documents.c.published <= day)
