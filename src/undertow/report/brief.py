@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from undertow.dynamics import alerts as alerts_mod
 from undertow.dynamics.firstseen import statement_json
@@ -385,21 +385,20 @@ def build(
         last = conn.execute(
             select(func.max(documents.c.published)).where(documents.c.published <= day)
         ).scalar()
-        n_rows, n_docs = conn.execute(
-            select(func.count(), func.count(statements.c.doc_id.distinct())).where(in_window)
+        reported_later = statements.c.published > day
+        n_rows, n_docs, n_later, last_later = conn.execute(
+            select(
+                func.count(),
+                func.count(statements.c.doc_id.distinct()),
+                func.count(case((reported_later, statements.c.doc_id)).distinct()),
+                func.max(case((reported_later, statements.c.published))),
+            ).where(in_window)
         ).one()
-        later = dict(
-            conn.execute(
-                select(statements.c.doc_id, func.max(statements.c.published))
-                .where(in_window & (statements.c.published > day))
-                .group_by(statements.c.doc_id)
-            ).all()
-        )
     cut = f"documents published up to {last.isoformat()}" if last else "no document published by then"
-    if later:  # statements of the window reported after it (a back-fill, a retrospective article)
+    if n_later:  # statements of the window reported after it (a back-fill, a retrospective article)
         cut += (
-            f", and {_count(len(later), 'document')} published later "
-            f"(up to {max(later.values()).isoformat()}) about statements dated in this window"
+            f", and {_count(n_later, 'document')} published later "
+            f"(up to {last_later.isoformat()}) about statements dated in this window"
         )
     cutoff = (
         f"Data cut-off: {cut}; this brief covers statements dated {since.isoformat()} to "
