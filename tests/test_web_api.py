@@ -410,3 +410,33 @@ def test_serve_refuses_bad_settings_before_listening(tmp_path: Path, demo_db: st
     assert r.exit_code == 2 and "--closed-reads needs a token" in r.output
     r = run(app, ["serve", "--db", demo_db, "--taxonomy", str(tmp_path / "none.yaml")])
     assert r.exit_code == 2 and "no taxonomy file" in r.output
+
+
+def test_semantic_shortlist_path_agrees_with_the_exact_scan(demo_db: str, monkeypatch) -> None:
+    """The large-store path (projection, shortlist, exact re-scoring), forced on the demo store
+    with small settings, finds what the exact scan finds, with or without a speaker filter."""
+    from undertow import query
+    from undertow.narratives import embed
+    from undertow.query import Filters, semantic_statements
+    from undertow.store import Store
+
+    if not embed.available():
+        pytest.skip("the sentence encoder is not installed")
+    q = embed.encode(["Kyiv is preparing a staged provocation to blame Russia"])[0]
+    with Store.open(demo_db) as s, s.engine.connect() as conn:
+        exact = [d["id"] for d in semantic_statements(conn, q, limit=10)]
+        exact_lav = [d["id"] for d in semantic_statements(conn, q, Filters(actor="sergei-lavrov"), limit=5)]
+        monkeypatch.setattr(query, "EXACT_MAX", 10)  # every store is "large" now
+        monkeypatch.setattr(query, "PROJECTION_DIMS", 16)
+        monkeypatch.setattr(query, "SHORTLIST", 60)
+        monkeypatch.setattr(
+            query, "SELECTION_MAX", 3
+        )  # Lavrov's statements do not fit: shortlist, then filter
+        query._INDEXES.clear()
+        approx = [d["id"] for d in semantic_statements(conn, q, limit=10)]
+        approx_lav = [d["id"] for d in semantic_statements(conn, q, Filters(actor="sergei-lavrov"), limit=5)]
+        assert query._vector_index(s.engine).max_seq > 0  # the projection was really built and used
+    query._INDEXES.clear()
+    assert exact and len(set(approx) & set(exact)) >= 8, (approx, exact)
+    assert approx[0] == exact[0]
+    assert exact_lav and approx_lav[0] == exact_lav[0]
