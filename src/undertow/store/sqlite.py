@@ -87,24 +87,30 @@ class SQLiteDialect:
             params["outlet"] = f.outlet
         if not f.include_duplicates:
             where.append("d.duplicate_of IS NULL")
-        # rank the matches that pass the filters, then snippets for the best ``limit`` only (in
-        # one query SQLite makes a snippet for every match before sorting: a common word matches
-        # tens of thousands of documents)
-        sub = f"""SELECT documents_fts.rowid
-            FROM documents_fts JOIN documents d ON d.seq = documents_fts.rowid
-            WHERE {" AND ".join(where)} ORDER BY bm25(documents_fts, 2.0, 1.0) LIMIT :limit"""
-        return self._ranked(conn, ["documents_fts MATCH :q", f"documents_fts.rowid IN ({sub})"], params)
-
-    @staticmethod
-    def _ranked(conn: Connection, where: list[str], params: dict[str, Any]) -> list[dict[str, Any]]:
-        sql = f"""
-            SELECT d.id, d.title, d.url, d.outlet_id, d.language, d.published,
-                   snippet(documents_fts, 1, '[', ']', '…', 16) AS snippet,
-                   bm25(documents_fts, 2.0, 1.0) AS score
-            FROM documents_fts JOIN documents d ON d.seq = documents_fts.rowid
-            WHERE {" AND ".join(where)}
-            ORDER BY score LIMIT :limit"""
-        return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+        # rank the matches that pass the filters, then make snippets for the best ``limit`` only,
+        # each looked up by its rowid (a common word matches tens of thousands of documents: a
+        # snippet for every match, or a second walk of all matches, would cost more than ranking)
+        ranked = conn.execute(
+            text(
+                f"""SELECT documents_fts.rowid AS seq, bm25(documents_fts, 2.0, 1.0) AS score
+                FROM documents_fts JOIN documents d ON d.seq = documents_fts.rowid
+                WHERE {" AND ".join(where)} ORDER BY score LIMIT :limit"""
+            ),
+            params,
+        ).all()
+        hits = []
+        for seq, score in ranked:
+            row = conn.execute(
+                text(
+                    """SELECT d.id, d.title, d.url, d.outlet_id, d.language, d.published,
+                           snippet(documents_fts, 1, '[', ']', '…', 16) AS snippet
+                    FROM documents_fts JOIN documents d ON d.seq = documents_fts.rowid
+                    WHERE documents_fts MATCH :q AND documents_fts.rowid = :seq"""
+                ),
+                {"q": query, "seq": seq},
+            ).one()
+            hits.append({**row._mapping, "score": score})
+        return hits
 
 
 def _reason(exc: Exception) -> str:
