@@ -8,14 +8,30 @@ alter what existed at its version: new columns get a new migration, never an edi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, Table, inspect, select, text
 
 from undertow.store import dialects
 from undertow.store.schema import TABLES_V1, TABLES_V2, metadata, schema_version
 
 Migration = tuple[int, str, Callable[[Connection], None]]
+
+
+def _add_columns(conn: Connection, table: Table, names: Iterable[str]) -> None:
+    """Columns added to a table that migration 2 made: a new database already has them (migration
+    2 creates the table as it is defined now), an older one gets them here."""
+    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    for col in names:
+        if col not in have:
+            kind = table.c[col].type.compile(conn.dialect)
+            conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {col} {kind}"))
+
+
+def _create_indexes(conn: Connection, indexes: dict[str, tuple[str, str]]) -> None:
+    # plain DDL, for the reason given in _v3
+    for name, (table, cols) in indexes.items():
+        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({cols})"))
 
 
 def _v1(conn: Connection) -> None:
@@ -45,41 +61,28 @@ def _v4(conn: Connection) -> None:
     from undertow.store.schema import INDEXES_V4, TABLES_V4, statements
     from undertow.store.store import index_events_and_spans
 
-    # columns added to a table that migration 2 made: a new database already has them (migration 2
-    # creates the table as it is defined now), an older one gets them here
-    have = {c["name"] for c in inspect(conn).get_columns("statements")}
-    for col in ("speaker_start", "speaker_end", "cue_start", "cue_end", "cue_text"):
-        if col not in have:
-            kind = statements.c[col].type.compile(conn.dialect)
-            conn.execute(text(f"ALTER TABLE statements ADD COLUMN {col} {kind}"))
+    _add_columns(conn, statements, ("speaker_start", "speaker_end", "cue_start", "cue_end", "cue_text"))
     metadata.create_all(conn, tables=TABLES_V4)
-    for name, (table, cols) in INDEXES_V4.items():
-        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({cols})"))
+    _create_indexes(conn, INDEXES_V4)
     index_events_and_spans(conn)
 
 
 def _v5(conn: Connection) -> None:
     from undertow.store.schema import INDEXES_V5
 
-    for name, (table, cols) in INDEXES_V5.items():
-        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({cols})"))
+    _create_indexes(conn, INDEXES_V5)
 
 
 def _v6(conn: Connection) -> None:
     from undertow.store.schema import INDEXES_V6
 
-    for name, (table, cols) in INDEXES_V6.items():
-        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({cols})"))
+    _create_indexes(conn, INDEXES_V6)
 
 
 def _v7(conn: Connection) -> None:
     from undertow.store.schema import CLUSTER_MEMBER_VOICES, cluster_members
 
-    have = {c["name"] for c in inspect(conn).get_columns("cluster_members")}
-    for col in CLUSTER_MEMBER_VOICES:
-        if col not in have:  # a database made before migration 7 (a newer one has them from 2)
-            kind = cluster_members.c[col].type.compile(conn.dialect)
-            conn.execute(text(f"ALTER TABLE cluster_members ADD COLUMN {col} {kind}"))
+    _add_columns(conn, cluster_members, CLUSTER_MEMBER_VOICES)
     sets = ", ".join(
         f"{c} = (SELECT s.{c} FROM statements s WHERE s.id = cluster_members.statement_id)"
         for c in CLUSTER_MEMBER_VOICES
