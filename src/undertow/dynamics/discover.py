@@ -192,14 +192,18 @@ def candidates(
                 continue
             # the first statement: among the members of the cluster's first day (its day is kept
             # on the member rows), so only those are looked up
-            first_day = cluster_members.c.day == c.first_day if c.first_day else member
-            firstrow = conn.execute(
+            earliest = (
                 select(*brief_cols)
                 .select_from(joined)
-                .where(member & first_day)
                 .order_by(statements.c.day.is_(None), statements.c.day, statements.c.seq)
-                .limit(1)
-            ).one()
+            )
+            firstrow = None
+            if c.first_day:
+                firstrow = conn.execute(
+                    earliest.where(member & (cluster_members.c.day == c.first_day)).limit(1)
+                ).first()
+            if firstrow is None:  # no member row carries the day (an older store): all members
+                firstrow = conn.execute(earliest.where(member).limit(1)).one()
             # exemplars: the members nearest the centroid as it is now, ranked among those that
             # were nearest when they joined (a bounded pool, so the cost does not grow with size)
             nearest = (
