@@ -519,16 +519,17 @@ def stance_shift(ctx: Ctx, rule: Rule) -> list[dict[str, Any]]:
         }
         before = [full[pt.statement["id"]] for pt in sh.before]
         after = [full[pt.statement["id"]] for pt in sh.after]
+        who, on_what = actor_name(speaker), issue_labels().get(issue, issue)
         out.append(
             _alert(
                 rule,
                 d,
                 {"actor": speaker, "issue": issue},
                 key,
-                f"Stance shift: {actor_name(speaker)} on {issue_labels().get(issue, issue)}, {frm} → {to}",
-                f"{actor_name(speaker)} moved from {frm} ({len(before)} statements, "
+                f"Stance shift: {who} on {on_what}, {frm} → {to}",
+                f"{who} moved from {frm} ({len(before)} statements, "
                 f"{before[0].day.isoformat()} to {before[-1].day.isoformat()}) to {to} ({len(after)} "
-                f"statements from {sh.change_day.isoformat()}) on {issue_labels().get(issue, issue)}.",
+                f"statements from {sh.change_day.isoformat()}) on {on_what}.",
                 {
                     "before": len(before),
                     "after": len(after),
