@@ -9,7 +9,7 @@ EVAL   ?= ../shared/eval
 
 export HF_HUB_OFFLINE = 1
 
-.PHONY: install demo serve test browser lint bench bench-extraction bench-ingest bench-annotate bench-narratives \
+.PHONY: install demo serve test browser postgres lint bench bench-extraction bench-ingest bench-annotate bench-narratives \
 	bench-dynamics bench-web clean
 
 $(STAMP): pyproject.toml
@@ -44,13 +44,17 @@ serve: install
 	$(BIN)/undertow serve --db $(DEMO_DB) --port $(PORT)
 
 ## test: lint and the whole test suite (tests that need ../shared skip cleanly without it); the
-## browser tests drive Debian's chromium, installed here when missing (they skip without it,
-## except under CI=true, where a missing browser fails the run)
-test: install lint browser
+## browser tests drive Debian's chromium and the store tests also run on a throwaway PostgreSQL
+## server started by the tests themselves, both installed here when missing (they skip without
+## them, except under CI=true, where a missing browser or server fails the run)
+test: install lint browser postgres
 	$(BIN)/pytest
 
 browser:
 	@sh scripts/setup-browser.sh || { [ "$${CI:-}" != "true" ] && echo "browser tests will skip"; }
+
+postgres:
+	@sh scripts/setup-postgres.sh || { [ "$${CI:-}" != "true" ] && echo "PostgreSQL tests will skip"; }
 
 lint: install
 	$(BIN)/ruff check src tests bench

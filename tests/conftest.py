@@ -15,11 +15,81 @@ SEED = SHARED / "seed" / "000_9c6035b3240adb3a.txt"
 DEMO = ROOT / "src" / "undertow" / "data" / "demo"
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server on loopback for the whole session (``store/pgserver.py``),
+    with a migrated template database that each test's database is copied from. Tests that need
+    it skip when the server binaries are missing, except under CI=true, where that fails."""
+    import tempfile
+
+    from undertow.store import Store, pgserver
+
+    if not pgserver.available():
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL server binaries are missing (scripts/setup-postgres.sh installs them)")
+        pytest.skip("PostgreSQL server binaries are missing (run scripts/setup-postgres.sh)")
+    server = pgserver.TempServer(tempfile.mkdtemp(prefix="undertow-pg-", dir="/tmp"))
+    server.start()
+    server.psql('CREATE DATABASE "template_undertow"')
+    Store.open(server.url("template_undertow")).close()  # migrated once; tests copy it
+    yield server
+    server.destroy()
+
+
+_pg_databases = iter(range(1, 1_000_000))
+
+
 @pytest.fixture
-def store(tmp_path: Path):
+def pg_url(pg_server) -> str:
+    """URL of a new, migrated PostgreSQL database for this test."""
+    name = f"t{next(_pg_databases)}"
+    pg_server.psql(f'CREATE DATABASE "{name}" TEMPLATE "template_undertow"')
+    return pg_server.url(name)
+
+
+@pytest.fixture(scope="session")
+def demo_pg_template(pg_server) -> str:
+    """Name of a PostgreSQL database holding the ingested, tracked demo corpus; nothing stays
+    connected to it, so that each test's copy (``demo_pg``, ``demo_pg_copy``) can be made from it."""
+    from undertow import dynamics
+    from undertow.pipeline import ingest
     from undertow.store import Store
 
-    s = Store.open(str(tmp_path / "test.db"))
+    pg_server.psql('CREATE DATABASE "demo_template" TEMPLATE "template_undertow"')
+    with Store.open(pg_server.url("demo_template")) as s:
+        ingest([str(DEMO)], s, workers=2)
+        dynamics.refresh(s)
+    return "demo_template"
+
+
+@pytest.fixture(scope="session")
+def demo_pg(pg_server, demo_pg_template: str) -> str:
+    """URL of the demo store on PostgreSQL, shared by the session: treat it as read-only."""
+    pg_server.psql(f'CREATE DATABASE "demo_shared" TEMPLATE "{demo_pg_template}"')
+    return pg_server.url("demo_shared")
+
+
+@pytest.fixture
+def demo_pg_copy(pg_server, demo_pg_template: str) -> str:
+    """URL of a private, writable copy of the demo store on PostgreSQL."""
+    name = f"demo{next(_pg_databases)}"
+    pg_server.psql(f'CREATE DATABASE "{name}" TEMPLATE "{demo_pg_template}"')
+    return pg_server.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path: Path) -> str:
+    """A new database on each engine: a SQLite file path, or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "test.db")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(db: str):
+    from undertow.store import Store
+
+    s = Store.open(db)
     yield s
     s.close()
 

@@ -34,13 +34,18 @@ def storyline():
     return yaml.safe_load((DEMO / "storyline.yaml").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    db = tmp_path_factory.mktemp("dyn") / "demo.db"
-    with Store.open(str(db)) as s:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo(request, tmp_path_factory):
+    if request.param == "sqlite":
+        db = str(tmp_path_factory.mktemp("dyn") / "demo.db")
+    else:  # a new database on the session's PostgreSQL server
+        server = request.getfixturevalue("pg_server")
+        server.psql('CREATE DATABASE "dyn_demo" TEMPLATE "template_undertow"')
+        db = server.url("dyn_demo")
+    with Store.open(db) as s:
         ingest([str(DEMO)], s, workers=2)
         res, new = dynamics.refresh(s)
-        yield s, res, new, str(db)
+        yield s, res, new, db
 
 
 def _matches(a: dict, exp: dict) -> bool:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from undertow.ingest.dedupe import fingerprint
 from undertow.records import Document, Outlet, Paragraph
 from undertow.store import Store
+from undertow.store.ftsquery import SearchQueryError
 from undertow.store.migrations import LATEST, current_version, migrate
-from undertow.store.sqlite import SearchQueryError
 
 STORY = (
     "Foreign Minister Sergei Lavrov said on Wednesday that the proposed security guarantees were "
@@ -146,7 +146,9 @@ def test_any_text_roundtrips(store: Store, text: str) -> None:
     back = store.get_document(res.doc_id)
     assert back is not None
     if res.outcome == "stored":
-        assert back.text == text
+        # PostgreSQL text cannot hold NUL: it becomes U+FFFD, so every offset stays valid
+        expected = text.replace("\x00", "\ufffd") if store.dialect.name == "postgresql" else text
+        assert back.text == expected
 
 
 def test_transaction_rolls_back_on_failure(store: Store, monkeypatch) -> None:

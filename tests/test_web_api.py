@@ -14,14 +14,21 @@ TOKEN = "s3cret-token-for-the-tests-0123456789"
 LIST_ENDPOINTS = ["documents", "statements", "events", "stances", "alerts"]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def engine_name(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def client(demo_db: str):
-    with TestClient(create_app(WebConfig(db=demo_db))) as c:
+def client(engine_name: str, request):
+    db = request.getfixturevalue("demo_db" if engine_name == "sqlite" else "demo_pg")
+    with TestClient(create_app(WebConfig(db=db))) as c:
         yield c
 
 
 @pytest.fixture
-def writer(demo_copy: str, tmp_path: Path):
+def writer(engine_name: str, request, tmp_path: Path):
+    demo_copy = request.getfixturevalue("demo_copy" if engine_name == "sqlite" else "demo_pg_copy")
     tax = tmp_path / "team-lines.yaml"
     tax.write_text(
         "id: team-lines\nname: Team lines\nversion: 1\nnarratives:\n"

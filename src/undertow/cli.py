@@ -156,7 +156,8 @@ def ingest(
             )
     out.print(
         f"ingested: {report.stored} new, {report.duplicates} syndicated copies folded, "
-        f"{report.unchanged} unchanged, {report.failed} failed; {total} documents in {config.db_url(db)}",
+        f"{report.unchanged} unchanged, {report.failed} failed; "
+        f"{total} documents in {config.display_url(db)}",
         highlight=False,
     )
     if report.failed:
@@ -228,7 +229,7 @@ def search(
 ) -> None:
     """Search stored documents (titles and text), best matches first."""
     from undertow.store import Store
-    from undertow.store.sqlite import SearchQueryError
+    from undertow.store.ftsquery import SearchQueryError
 
     with Store.open(db) as store:
         try:

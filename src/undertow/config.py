@@ -26,12 +26,23 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def db_url(db: str | None = None) -> str:
     """The database URL from ``--db``, else ``UNDERTOW_DB``, else ``undertow.db``.
 
-    A plain path means an SQLite file; anything with ``://`` is passed to SQLAlchemy as is.
+    A plain path means an SQLite file; ``postgresql://user@host/db`` a PostgreSQL database (with
+    the psycopg driver); any other URL is passed to SQLAlchemy as is.
     """
     value = db or os.environ.get("UNDERTOW_DB") or DEFAULT_DB
     if "://" in value:
+        scheme, rest = value.split("://", 1)
+        if scheme in {"postgres", "postgresql"}:  # the driver undertow installs: psycopg 3
+            return f"postgresql+psycopg://{rest}"
         return value
     return f"sqlite:///{Path(value).expanduser()}"
+
+
+def display_url(db: str | None = None) -> str:
+    """The database URL to print: its password, if any, masked."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(db_url(db)).render_as_string(hide_password=True)
 
 
 @dataclass(frozen=True)

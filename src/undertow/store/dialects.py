@@ -1,12 +1,13 @@
 """The one place where SQL differs between database engines.
 
 Everything else in the store is portable SQLAlchemy Core; a dialect supplies connection set-up,
-the full-text index and the full-text query.
+the full-text index and the full-text query (``sqlite.py``, ``postgres.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,6 +28,18 @@ class Dialect(Protocol):
 
     def configure(self, engine: Engine) -> None: ...
 
+    def clean_text(self, value: str) -> str:
+        """``value`` as this engine can store it, every character offset kept."""
+        ...
+
+    def lock_documents(self, conn: Connection) -> None:
+        """Make this transaction the only document writer until it ends."""
+        ...
+
+    def migration_lock(self, engine: Engine) -> AbstractContextManager[None]:
+        """Held while migrating, so that workers opening a new database at once migrate it once."""
+        ...
+
     def create_search_index(self, conn: Connection) -> None: ...
 
     def search(
@@ -39,7 +52,11 @@ def for_name(name: str) -> Dialect:
         from undertow.store.sqlite import SQLiteDialect
 
         return SQLiteDialect()
-    raise NotImplementedError(f"database engine {name!r} is not supported yet (use SQLite)")
+    if name == "postgresql":
+        from undertow.store.postgres import PostgresDialect
+
+        return PostgresDialect()
+    raise NotImplementedError(f"database engine {name!r} is not supported (use SQLite or PostgreSQL)")
 
 
 def for_connection(conn: Connection) -> Dialect:

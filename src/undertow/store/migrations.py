@@ -113,6 +113,11 @@ def current_version(conn: Connection) -> int:
 
 def migrate(engine: Engine) -> list[int]:
     """Bring the database to the latest schema; returns the versions applied."""
+    with dialects.for_name(engine.dialect.name).migration_lock(engine):
+        return _migrate(engine)
+
+
+def _migrate(engine: Engine) -> list[int]:
     applied = []
     with engine.connect() as conn:
         have = current_version(conn)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import OperationalError
 
-from undertow.errors import UndertowError
 from undertow.store.dialects import SearchFilters
+from undertow.store.ftsquery import _PLAIN_QUERY, SearchQueryError
 
-
-class SearchQueryError(UndertowError):
-    """The full-text query could not be parsed."""
+__all__ = ["SQLiteDialect", "SearchQueryError"]
 
 
 _FTS_DDL = [
@@ -32,7 +31,6 @@ _FTS_DDL = [
         INSERT INTO documents_fts(rowid, title, text) VALUES (new.seq, new.title, new.text); END""",
 ]
 
-_PLAIN_QUERY = re.compile(r'^[\w\s"*]+$', re.UNICODE)
 _TERM = re.compile(r"\w+", re.UNICODE)
 
 
@@ -49,6 +47,15 @@ class SQLiteDialect:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+    def clean_text(self, value: str) -> str:
+        return value
+
+    def lock_documents(self, conn: Connection) -> None:
+        return None  # SQLite has one writer at a time anyway (busy_timeout waits for the lock)
+
+    def migration_lock(self, engine: Engine) -> AbstractContextManager[None]:
+        return nullcontext()  # a migration is one write transaction: SQLite serialises them
+
     def create_search_index(self, conn: Connection) -> None:
         for ddl in _FTS_DDL:
             conn.exec_driver_sql(ddl)
@@ -61,7 +68,7 @@ class SQLiteDialect:
         try:
             return self._search(conn, query, filters, limit)
         except OperationalError as exc:  # FTS5 syntax errors ("fts5: syntax error", "no such column")
-            if _PLAIN_QUERY.match(query):
+            if _PLAIN_QUERY.match(query):  # the same rule as ftsquery.parse_lenient
                 raise SearchQueryError(f"cannot parse search query {query!r}: {_reason(exc)}") from exc
         # Not FTS syntax (e.g. "security-guarantees", "U.S."): search its words as a phrase.
         terms = _TERM.findall(query)

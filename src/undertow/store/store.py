@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from undertow.config import db_url
 from undertow.ingest.dedupe import Fingerprint, is_duplicate
@@ -50,7 +52,8 @@ class Store:
     def open(cls, db: str | None = None, *, create: bool = True) -> Store:
         """Open (and migrate) the database named by ``db``, ``UNDERTOW_DB`` or the default file."""
         url = db_url(db)
-        engine = create_engine(url, future=True)
+        kwargs: dict[str, Any] = {"pool_pre_ping": True} if url.startswith("postgresql") else {}
+        engine = create_engine(url, future=True, **kwargs)
         dialect = dialects.for_name(engine.dialect.name)
         dialect.configure(engine)
         store = cls(engine)
@@ -76,8 +79,20 @@ class Store:
         a new URL) changes nothing. A near-duplicate is stored too, for provenance, with
         ``duplicate_of`` naming its cluster's canonical document: the earliest published one.
         """
+        for attempt in range(3):
+            try:
+                return self._save_document(doc, fp)
+            except IntegrityError:
+                # another writer stored the same id or URL between our read and our insert
+                # (PostgreSQL with several workers): the retry finds it and changes nothing
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _save_document(self, doc: Document, fp: Fingerprint) -> SaveResult:
         chash = content_hash(doc.text)
         with self.engine.begin() as conn:
+            self.dialect.lock_documents(conn)
             existing = conn.execute(
                 select(documents.c.id, documents.c.duplicate_of).where(
                     (documents.c.id == doc.id) | ((documents.c.url == doc.url) if doc.url else False)
@@ -102,14 +117,14 @@ class Store:
                     doc.duplicate_of = None
                 else:
                     doc.duplicate_of = canonical.id
-            conn.execute(insert(documents).values(**_row(doc, chash, fp.words)))
+            conn.execute(insert(documents).values(**self._clean(_row(doc, chash, fp.words))))
             conn.execute(insert(doc_minhash).values(doc_id=doc.id, signature=fp.signature))
             if fp.bands:
                 conn.execute(
                     insert(doc_lsh),
                     [{"band": i, "bucket": b, "doc_id": doc.id} for i, b in enumerate(fp.bands)],
                 )
-            _insert_statements(conn, doc)
+            _insert_statements(conn, doc, self._clean)
             if members_to_repoint:
                 conn.execute(
                     update(documents)
@@ -127,6 +142,10 @@ class Store:
         if doc.duplicate_of:
             return SaveResult("duplicate", doc.id, doc.duplicate_of)
         return SaveResult("stored", doc.id)
+
+    def _clean(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The row's strings as the engine can store them (no NUL on PostgreSQL)."""
+        return {k: self.dialect.clean_text(v) if isinstance(v, str) else v for k, v in row.items()}
 
     def _find_canonical(self, conn: Any, fp: Fingerprint, chash: str) -> _Canonical | None:
         """The canonical document of the cluster ``fp`` belongs to, if any."""
@@ -345,7 +364,9 @@ class Store:
                 )
 
 
-def _insert_statements(conn: Connection, doc: Document) -> None:
+def _insert_statements(
+    conn: Connection, doc: Document, clean: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> None:
     """Index ``doc``'s statements, labels, stances and events as rows (see ``store/rows.py``)."""
     if not doc.statements and not doc.events:
         return
@@ -361,19 +382,27 @@ def _insert_statements(conn: Connection, doc: Document) -> None:
         state_affiliated=o.state_affiliated if o else None,
     )
     vectors = {s.id: s.vector for s in doc.statements if s.vector is not None}
-    _write_rows(conn, meta, [s.to_json() for s in doc.statements], vectors)
+    _write_rows(conn, meta, [s.to_json() for s in doc.statements], vectors, clean)
     if doc.events:
-        conn.execute(insert(events), event_rows(meta, [e.to_json() for e in doc.events]))
+        rows = event_rows(meta, [e.to_json() for e in doc.events])
+        conn.execute(insert(events), [clean(r) for r in rows] if clean else rows)
 
 
-def _write_rows(conn: Connection, meta: DocMeta, sts: list[dict[str, Any]], vectors: Any = None) -> None:
+def _write_rows(
+    conn: Connection,
+    meta: DocMeta,
+    sts: list[dict[str, Any]],
+    vectors: Any = None,
+    clean: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> None:
     rows = statement_rows(meta, sts, vectors)
-    if rows.statements:
-        conn.execute(insert(statements_table), rows.statements)
-    if rows.labels:
-        conn.execute(insert(statement_labels), rows.labels)
-    if rows.stances:
-        conn.execute(insert(statement_stances), rows.stances)
+    for table, batch in (
+        (statements_table, rows.statements),
+        (statement_labels, rows.labels),
+        (statement_stances, rows.stances),
+    ):
+        if batch:
+            conn.execute(insert(table), [clean(r) for r in batch] if clean else batch)
 
 
 def index_statements(conn: Connection) -> int:

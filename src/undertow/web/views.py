@@ -263,7 +263,7 @@ def search(web: Web, q: str, mode: str, f: Filters, limit: int) -> dict[str, Any
     if len(q) > 500:
         raise QueryError("q is longer than 500 characters")
     if mode == "fulltext":
-        from undertow.store.sqlite import SearchQueryError
+        from undertow.store.ftsquery import SearchQueryError
 
         extra = f.used() - {"language", "since", "until", "outlet", "include_duplicates"}
         if extra:
