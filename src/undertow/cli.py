@@ -520,6 +520,7 @@ def eval_stances(
 
 
 from undertow import cli_export  # noqa: E402,F401,I001  (registers the export command)
+from undertow import cli_scale  # noqa: E402, F401  (registers the backfill command)
 from undertow import cli_serve  # noqa: E402, F401  (registers the serve command)
 from undertow import cli_track  # noqa: E402, F401  (registers the track and report commands)
 

@@ -65,6 +65,14 @@ class Pipeline:
         return self._classifier
 
     def document(self, item: RawItem) -> Document:
+        """Every stage for one item: ``extract``, then ``annotate`` and ``classify`` where the
+        options ask for them. Raises ``InputError``."""
+        doc = self.extract(item)
+        self.annotate(doc)
+        self.classify(doc)
+        return doc
+
+    def extract(self, item: RawItem) -> Document:
         """Extract, date, tag and language-identify one item. Raises ``InputError``."""
         ex = self._extract(item)
         if not ex.text.strip():
@@ -85,13 +93,19 @@ class Pipeline:
         )
         lang, doc.paragraphs = self.langid.paragraphs(doc.text)
         doc.language = item.language or lang or ex.language_hint
+        return doc
+
+    def annotate(self, doc: Document) -> None:
+        """Actors, statements and events (``language/annotate.py``), if the options ask for them."""
         if self.options.annotate:
             from undertow.language.annotate import default_annotator
 
             default_annotator().annotate(doc)
+
+    def classify(self, doc: Document) -> None:
+        """Narratives and stances of the statements (``narratives/``), if the options ask."""
         if self.options.classify:
             self.classifier.classify(doc)
-        return doc
 
     def _extract(self, item: RawItem) -> Extracted:
         data = item.data

@@ -65,6 +65,26 @@ def is_url(s: str) -> bool:
     return s.lower().startswith(("http://", "https://")) or "://" in s[:12]
 
 
+def units(inputs: Iterable[str]) -> Iterator[str | InputError]:
+    """The inputs as units of reading: each URL, each file, and each known file of a folder (in
+    name order); an input that is none of these is an ``InputError``. A backfill shares the
+    units among its readers."""
+    for inp in inputs:
+        if is_url(inp):
+            yield inp
+            continue
+        path = Path(inp)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and _ext(p) in KNOWN_EXT)
+            if not files:
+                yield InputError(inp, "folder holds no .html, .txt, .jsonl or feed files")
+            yield from (str(p) for p in files)
+        elif path.exists():
+            yield str(path)
+        else:
+            yield InputError(inp, "no such file, folder or URL")
+
+
 class Sources:
     """Expands inputs into raw items. ``fetcher`` is needed only for URLs."""
 
@@ -73,21 +93,13 @@ class Sources:
         self.memory = memory
 
     def items(self, inputs: Iterable[str]) -> Iterator[RawItem | InputError]:
-        for inp in inputs:
-            if is_url(inp):
-                yield from self._url(inp)
-                continue
-            path = Path(inp)
-            if path.is_dir():
-                files = sorted(p for p in path.rglob("*") if p.is_file() and _ext(p) in KNOWN_EXT)
-                if not files:
-                    yield InputError(inp, "folder holds no .html, .txt, .jsonl or feed files")
-                for p in files:
-                    yield from self._file(p)
-            elif path.exists():
-                yield from self._file(path)
+        for unit in units(inputs):
+            if isinstance(unit, InputError):
+                yield unit
+            elif is_url(unit):
+                yield from self._url(unit)
             else:
-                yield InputError(inp, "no such file, folder or URL")
+                yield from self._file(Path(unit))
 
     # --- files ---------------------------------------------------------------------------------
 

@@ -90,6 +90,12 @@ def _v7(conn: Connection) -> None:
     conn.execute(text(f"UPDATE cluster_members SET {sets} WHERE doc_id IS NULL"))
 
 
+def _v8(conn: Connection) -> None:
+    from undertow.store.schema import INDEXES_V8
+
+    _create_indexes(conn, INDEXES_V8)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "documents, near-duplicate index, feeds, ingest errors, full-text search", _v1),
     (2, "statements, labels and stances as rows; dynamics state: counts, first-seen, clusters, alerts", _v2),
@@ -98,6 +104,7 @@ MIGRATIONS: list[Migration] = [
     (5, "indexes for the web app's document lists and narrative pages on a large archive", _v5),
     (6, "a covering index of the daily counts for window top keys and per-key totals", _v6),
     (7, "cluster members carry their statement's document, speaker, outlet and language", _v7),
+    (8, "an index of documents by source, for resumable backfills", _v8),
 ]
 
 LATEST = MIGRATIONS[-1][0]

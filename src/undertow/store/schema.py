@@ -338,3 +338,11 @@ INDEXES_V6 = {
     # last day) from the index alone, without reading each of the dimension's rows
     "ix_daily_counts_dim_day_key_n": ("daily_counts", "dim, day, key, n"),
 }
+
+# --- migration 8 ---------------------------------------------------------------------------------
+
+INDEXES_V8 = {
+    # a backfill skips the inputs already stored: one lookup per input, by its source key
+    # ("file.jsonl:12", a path or a URL)
+    "ix_documents_source": ("documents", "source"),
+}

@@ -322,6 +322,17 @@ class Store:
 
     # --- ingest bookkeeping --------------------------------------------------------------------
 
+    def stored_sources(self, sources: list[str]) -> set[str]:
+        """Which of these source keys (``RawItem.source``) name a stored document."""
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for i in range(0, len(sources), 500):
+                chunk = sources[i : i + 500]
+                found.update(
+                    conn.execute(select(documents.c.source).where(documents.c.source.in_(chunk))).scalars()
+                )
+        return found
+
     def record_error(self, source: str, reason: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(insert(ingest_errors).values(source=source, reason=reason, at=_now()))

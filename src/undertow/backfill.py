@@ -1,0 +1,423 @@
+"""Backfill: the pipeline's stages over a large set of inputs, on one machine or a Ray cluster.
+
+    read -> skip stored -> extract -> annotate -> classify -> write
+
+Both engines run the same stage code (``Pipeline.extract / annotate / classify`` and
+``Store.save_document``):
+
+* ``local``: the inputs are read and the stored ones skipped in this process, the three document
+  stages run in a pool of worker processes (each loads its models once), and this process writes,
+  one transaction per document (``pipeline.ingest_items``).
+* ``ray``: a Ray Data stream. Reading is a ``flat_map`` over input units (files, URLs), each later
+  stage a ``map_batches``: extract as tasks, annotate and classify as actor pools whose actors load
+  their models once and use one inference thread, write as a small actor pool (one actor on
+  SQLite, which has one writer at a time). Ray's streaming executor bounds the blocks in flight
+  (backpressure) and shows a progress bar per stage. A worker that dies is restarted and its batch
+  retried; a document already written is then found unchanged, never written twice.
+
+Resumable: a document is written in one transaction, and a rerun skips every input whose source
+key (``file.jsonl:12``, a path, a URL) names a stored document, so a rerun after a crash or
+``kill -9`` does only what was left, and loses nothing. Inputs that failed are tried again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from undertow.errors import InputError
+from undertow.ingest.sources import RawItem, Sources, units
+from undertow.pipeline import Pipeline, PipelineOptions, _limit_threads, ingest_items
+from undertow.store import Store
+
+log = logging.getLogger(__name__)
+
+Engine = Literal["local", "ray"]
+
+
+@dataclass(frozen=True)
+class BackfillOptions:
+    engine: Engine = "local"
+    workers: int = 2  # local: worker processes; ray: CPUs per stage pool (actors of annotate, classify)
+    writers: int | None = None  # ray: writer actors (default: 1 on SQLite, 2 on PostgreSQL)
+    address: str | None = None  # ray: a cluster to join ("auto", "ray://head:10001"); None: start one here
+    batch_size: int = 8  # documents per Ray Data batch
+    skip_stored: bool = True
+    allow_private: bool = False  # fetching URLs: loopback/private addresses
+    robots: bool = True
+
+
+@dataclass
+class BackfillReport:
+    engine: str
+    inputs: int = 0  # raw items read (documents-to-be)
+    skipped: int = 0  # already stored by an earlier run
+    stored: int = 0
+    duplicates: int = 0
+    unchanged: int = 0
+    errors: list[InputError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> int:
+        return len(self.errors)
+
+    @property
+    def processed(self) -> int:
+        return self.stored + self.duplicates + self.unchanged + self.failed
+
+
+Progress = Callable[[str, Any], None]  # ("saved" | "error" | "skipped", detail)
+
+
+def backfill(
+    inputs: Iterable[str],
+    db: str,
+    *,
+    options: BackfillOptions | None = None,
+    pipeline_options: PipelineOptions | None = None,
+    on_event: Progress | None = None,
+) -> BackfillReport:
+    """Run every input through the pipeline into the store at ``db`` (a path or URL)."""
+    options = options or BackfillOptions()
+    pipeline_options = pipeline_options or PipelineOptions()
+    started = time.perf_counter()
+    if options.engine == "local":
+        report = _local(list(inputs), db, options, pipeline_options, on_event or _quiet)
+    elif options.engine == "ray":
+        report = _ray(list(inputs), db, options, pipeline_options, on_event or _quiet)
+    else:
+        raise ValueError(f"unknown engine {options.engine!r} (local or ray)")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _quiet(kind: str, detail: Any) -> None:
+    return None
+
+
+def _sources(options: BackfillOptions) -> Sources:
+    from undertow.ingest.fetch import Fetcher, FetchPolicy
+
+    policy = FetchPolicy(allow_private=options.allow_private, respect_robots=options.robots)
+    return Sources(fetcher=Fetcher(policy))
+
+
+# --- local engine ------------------------------------------------------------------------------
+
+
+def _local(
+    inputs: list[str], db: str, options: BackfillOptions, popts: PipelineOptions, notify: Progress
+) -> BackfillReport:
+    report = BackfillReport("local")
+    with Store.open(db) as store:
+
+        def unstored() -> Iterator[RawItem | InputError]:
+            batch: list[RawItem] = []
+
+            def flush() -> Iterator[RawItem]:
+                stored = store.stored_sources([it.source for it in batch]) if options.skip_stored else set()
+                for it in batch:
+                    if it.source in stored:
+                        report.skipped += 1
+                        notify("skipped", it.source)
+                    else:
+                        yield it
+                batch.clear()
+
+            for it in _sources(options).items(inputs):
+                if isinstance(it, InputError):
+                    yield it
+                    continue
+                report.inputs += 1
+                batch.append(it)
+                if len(batch) >= 64:
+                    yield from flush()
+            yield from flush()
+
+        def forward(kind: str, obj: Any) -> None:
+            if kind in ("saved", "error"):
+                notify(kind, obj)
+
+        ing = ingest_items(unstored(), store, options=popts, workers=options.workers, on_event=forward)
+    report.stored, report.duplicates, report.unchanged = ing.stored, ing.duplicates, ing.unchanged
+    report.errors = ing.errors
+    return report
+
+
+# --- the stages as Ray Data functions ----------------------------------------------------------
+# Rows are {"source": str, "payload": bytes | None, "error": str | None}; the payload is a pickled
+# RawItem after reading and a pickled (Document, Fingerprint) after extraction. A row without a
+# payload is passed on untouched: with an error, a stage failed on it (the writer records it and
+# the rest of the batch goes on); without one, it was stored by an earlier run (skipped).
+
+_PIPELINES: dict[PipelineOptions, Pipeline] = {}
+
+
+def _pipeline(options: PipelineOptions) -> Pipeline:
+    """This worker process's pipeline for ``options``, built once (tasks reuse their process)."""
+    if options not in _PIPELINES:
+        _limit_threads()
+        _PIPELINES[options] = Pipeline(options)
+    return _PIPELINES[options]
+
+
+def _error_row(source: str, reason: str) -> dict[str, Any]:
+    return {"source": source, "payload": None, "error": reason}
+
+
+def read_unit(row: dict[str, Any], options: BackfillOptions) -> list[dict[str, Any]]:
+    """Read one input unit (a file, a folder's file, a URL) into raw-item rows."""
+    out = []
+    for it in _sources(options).items([row["unit"]]):
+        if isinstance(it, InputError):
+            out.append(_error_row(it.source, it.reason))
+        else:
+            out.append({"source": it.source, "payload": pickle.dumps(it), "error": None})
+    return out
+
+
+class SkipStored:
+    """Empty the rows whose source names a stored document (a rerun after a crash): later stages
+    pass them over, and the writer counts them as skipped."""
+
+    def __init__(self, db: str) -> None:
+        self.store = Store.open(db, create=False)
+
+    def __call__(self, batch: Any) -> Any:
+        stored = self.store.stored_sources([s for s in batch["source"]])
+        hit = batch["source"].isin(stored) & batch["error"].isna()
+        batch["payload"] = batch["payload"].where(~hit, None)
+        return batch
+
+
+def extract_batch(batch: Any, options: PipelineOptions) -> Any:
+    pipe = _pipeline(options)
+    from undertow.ingest.dedupe import fingerprint
+
+    payloads, errors = [], []
+    for source, payload, error in zip(batch["source"], batch["payload"], batch["error"], strict=True):
+        if payload is None:
+            payloads.append(None)
+            errors.append(error)
+            continue
+        try:
+            doc = pipe.extract(pickle.loads(payload))
+            payloads.append(pickle.dumps((doc, fingerprint(doc.text))))
+            errors.append(None)
+        except InputError as err:
+            payloads.append(None)
+            errors.append(err.reason)
+        except Exception as exc:  # an extractor bug must not stop the batch
+            payloads.append(None)
+            errors.append(f"internal error while extracting: {type(exc).__name__}: {exc}")
+            log.exception("extracting %s", source)
+    batch["payload"], batch["error"] = payloads, errors
+    return batch
+
+
+class _DocumentStage:
+    """An actor-pool stage over extracted documents; subclasses name the pipeline method."""
+
+    stage = ""
+
+    def __init__(self, options: PipelineOptions) -> None:
+        self.pipe = _pipeline(options)
+        self.warm()
+
+    def warm(self) -> None:
+        """Load the models now, once per actor, not on the first batch."""
+
+    def __call__(self, batch: Any) -> Any:
+        payloads, errors = list(batch["payload"]), list(batch["error"])
+        for i, payload in enumerate(payloads):
+            if payload is None:
+                continue
+            doc, fp = pickle.loads(payload)
+            try:
+                getattr(self.pipe, self.stage)(doc)
+            except Exception as exc:
+                payloads[i], errors[i] = None, f"internal error in {self.stage}: {type(exc).__name__}: {exc}"
+                log.exception("%s of %s", self.stage, doc.source)
+                continue
+            payloads[i] = pickle.dumps((doc, fp))
+        batch["payload"], batch["error"] = payloads, errors
+        return batch
+
+
+class Annotate(_DocumentStage):
+    stage = "annotate"
+
+    def warm(self) -> None:
+        if self.pipe.options.annotate:
+            from undertow.language.annotate import default_annotator
+
+            default_annotator().english()
+
+
+class Classify(_DocumentStage):
+    stage = "classify"
+
+    def warm(self) -> None:
+        if self.pipe.options.classify:
+            _ = self.pipe.classifier
+
+
+class Write:
+    """Store each document in its own transaction; record each failed input in ``ingest_errors``."""
+
+    def __init__(self, db: str) -> None:
+        self.store = Store.open(db, create=False)
+
+    def __call__(self, batch: Any) -> Any:
+        import pandas as pd
+
+        out: dict[str, list[Any]] = {"source": [], "outcome": [], "doc_id": [], "error": []}
+        for source, payload, error in zip(batch["source"], batch["payload"], batch["error"], strict=True):
+            out["source"].append(source)
+            if payload is None and error is None:
+                out["outcome"].append("skipped")
+                out["doc_id"].append(None)
+                out["error"].append(None)
+                continue
+            if error is not None:
+                self.store.record_error(source, error)
+                out["outcome"].append("error")
+                out["doc_id"].append(None)
+                out["error"].append(error)
+                continue
+            doc, fp = pickle.loads(payload)
+            res = self.store.save_document(doc, fp)
+            out["outcome"].append(res.outcome)
+            out["doc_id"].append(res.doc_id)
+            out["error"].append(None)
+        return pd.DataFrame(out)
+
+
+# --- Ray engine --------------------------------------------------------------------------------
+
+
+def _ray(
+    inputs: list[str], db: str, options: BackfillOptions, popts: PipelineOptions, notify: Progress
+) -> BackfillReport:
+    try:
+        import ray
+        import ray.data
+    except ImportError as exc:  # pragma: no cover - ray is in the [scale] extra
+        raise RuntimeError("--engine ray needs Ray: pip install 'undertow[scale]'") from exc
+
+    report = BackfillReport("ray")
+    db = _absolute(db)  # Ray's workers may run in another folder
+    with Store.open(db) as store:  # migrate once, here, before the writers open it
+        sqlite = store.engine.dialect.name == "sqlite"
+    unit_rows: list[dict[str, str]] = []
+    for u in units(inputs):
+        if isinstance(u, InputError):
+            report.errors.append(u)
+            notify("error", u)
+            with Store.open(db, create=False) as store:
+                store.record_error(u.source, u.reason)
+        else:
+            unit_rows.append({"unit": u})
+    writers = 1 if sqlite else (options.writers or 2)
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        _ray_init(ray, options)
+    try:
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = True
+        ctx.verbose_progress = False
+        retry: dict[str, Any] = {"max_restarts": -1, "max_task_retries": -1}
+        ds = ray.data.from_items(unit_rows, override_num_blocks=max(1, min(len(unit_rows), 200)))
+        ds = ds.flat_map(read_unit, fn_kwargs={"options": options}, num_cpus=0.25)
+        if options.skip_stored:
+            ds = ds.map_batches(
+                SkipStored,
+                fn_constructor_kwargs={"db": db},
+                batch_size=256,
+                batch_format="pandas",
+                compute=ray.data.ActorPoolStrategy(size=1),
+                num_cpus=0,
+                **retry,
+            )
+        ds = ds.map_batches(
+            extract_batch,
+            fn_kwargs={"options": popts},
+            batch_size=options.batch_size,
+            batch_format="pandas",
+            num_cpus=0.25,
+            max_retries=-1,
+        )
+        for stage, cpus in ((Annotate, 0.5), (Classify, 0.25)):
+            ds = ds.map_batches(
+                stage,
+                fn_constructor_kwargs={"options": popts},
+                batch_size=options.batch_size,
+                batch_format="pandas",
+                compute=ray.data.ActorPoolStrategy(size=options.workers),
+                num_cpus=cpus,
+                **retry,
+            )
+        ds = ds.map_batches(
+            Write,
+            fn_constructor_kwargs={"db": db},
+            batch_size=options.batch_size,
+            batch_format="pandas",
+            compute=ray.data.ActorPoolStrategy(size=writers),
+            num_cpus=0,
+            **retry,
+        )
+        for row in ds.iter_rows():
+            report.inputs += 1
+            outcome = row["outcome"]
+            if outcome == "skipped":
+                report.skipped += 1
+                notify("skipped", row["source"])
+                continue
+            if outcome == "error":
+                e = InputError(row["source"], row["error"])
+                report.errors.append(e)
+                notify("error", e)
+                continue
+            if outcome == "stored":
+                report.stored += 1
+            elif outcome == "duplicate":
+                report.duplicates += 1
+            else:
+                report.unchanged += 1
+            notify("saved", row)
+    finally:
+        if started_here:
+            ray.shutdown()
+    return report
+
+
+def _absolute(db: str) -> str:
+    from undertow.config import db_url
+
+    url = db_url(db)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return f"sqlite:///{os.path.abspath(url[len('sqlite:///') :])}"
+    return url
+
+
+def _ray_init(ray: Any, options: BackfillOptions) -> None:
+    """Join ``options.address``, or start a local Ray with ``workers`` CPUs and a small object
+    store (the rows are documents: kilobytes each)."""
+    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
+    kwargs: dict[str, Any] = {
+        "include_dashboard": False,
+        "logging_level": logging.WARNING,
+        "log_to_driver": True,
+        "configure_logging": False,
+    }
+    if options.address:
+        ray.init(address=options.address, **kwargs)
+    else:
+        ray.init(num_cpus=options.workers, object_store_memory=400 * 1024 * 1024, **kwargs)
