@@ -1,6 +1,7 @@
 """Latency of every dashboard page and API list endpoint on a synthetic 100k-document store.
 
-    python bench/web_speed.py [--db FILE] [--rebuild] [--docs 100000] [--per-doc 10] [--n 40]
+    python bench/web_speed.py [--db FILE | --db postgresql://…] [--rebuild] [--docs 100000]
+                              [--per-doc 10] [--n 40]
 
 Builds (or reuses, with ``--db``) a store of ``--docs`` documents with ``--per-doc`` statements each
 (default 100,000 and 1,000,000) over one year, written directly with bulk inserts the way
@@ -370,14 +371,46 @@ def synth_alerts(store: Store, world: World, days: int, per_day: int = 12) -> in
     return n
 
 
-def build_store(db: Path, n_docs: int, per_doc: int, days: int, alert_days: int) -> dict[str, Any]:
+def is_url(db: str) -> bool:
+    return "://" in db
+
+
+def store_exists(db: str) -> bool:
+    if not is_url(db):
+        return Path(db).exists()
+    from sqlalchemy import inspect
+
+    with Store.open(db, create=False) as s, s.engine.connect() as c:
+        return inspect(c).has_table("documents") and bool(
+            c.execute(select(func.count()).select_from(documents)).scalar()
+        )
+
+
+def size_mb(db: str) -> int:
+    if not is_url(db):
+        p = Path(db)
+        return round(sum(q.stat().st_size for q in p.parent.glob(p.name + "*")) / 2**20)
+    with Store.open(db, create=False) as s, s.engine.connect() as c:
+        return round(c.exec_driver_sql("SELECT pg_database_size(current_database())").scalar() / 2**20)
+
+
+def reset(db: str) -> None:
+    """Remove the store ``db`` names: its files, or every table of the PostgreSQL database."""
+    if not is_url(db):
+        for suffix in ("", "-wal", "-shm"):
+            Path(db + suffix).unlink(missing_ok=True)
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+        return
+    with Store.open(db, create=False) as s, s.engine.begin() as c:
+        c.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+
+
+def build_store(db: str, n_docs: int, per_doc: int, days: int, alert_days: int) -> dict[str, Any]:
     from undertow.dynamics.alerts import evaluate
     from undertow.dynamics.rules import load_rules
     from undertow.dynamics.track import update_state
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
-    db.parent.mkdir(parents=True, exist_ok=True)
+    reset(db)
     world = World(seed=11, n_outlets=120)
     world.parent_of = {n.id: n.parent for n in [*world.subs, world.planted]}
     # topic centres of the sentence vectors: the encodings of the vocabulary, so that a semantic
@@ -418,8 +451,12 @@ def build_store(db: Path, n_docs: int, per_doc: int, days: int, alert_days: int)
                 "alerts_fired": len(fired),
                 "alerts_synthetic": synthetic,
             }
-        with store.engine.begin() as c:
-            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if store.engine.dialect.name == "sqlite":
+            with store.engine.begin() as c:
+                c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:  # planner statistics after the bulk load (autovacuum would get there later)
+            with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.exec_driver_sql("VACUUM ANALYZE")
     timings["build_s"] = time.perf_counter() - t0
     return {**counts, **{k: round(v, 1) for k, v in timings.items()}}
 
@@ -684,19 +721,21 @@ def main() -> None:
     ap.add_argument("--recall", action="store_true", help="also compare semantic search with an exact scan")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "web_speed.json"))
     args = ap.parse_args()
-    db = Path(args.db)
+    db = args.db
+    # what building it took, when this script built it (beside the file, or in bench/out)
+    info = Path(db + ".build.json") if not is_url(db) else Path(args.out).with_suffix(".build.json")
     build = None
-    if args.rebuild or not db.exists():
+    if args.rebuild or not store_exists(db):
         print(f"building {db}: {args.docs} documents x {args.per_doc} statements over {args.days} days")
         build = build_store(db, args.docs, args.per_doc, args.days, args.alert_days)
-        build["size_mb"] = round(sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 2**20)
+        build["size_mb"] = size_mb(db)
         build["peak_rss_mb"] = round(rss_mb())
         print(json.dumps(build), flush=True)
-        Path(str(db) + ".build.json").write_text(json.dumps(build, indent=2), encoding="utf-8")
+        info.parent.mkdir(parents=True, exist_ok=True)
+        info.write_text(json.dumps(build, indent=2), encoding="utf-8")
     else:
-        with Store.open(str(db)):  # migrates an older bench store
+        with Store.open(db):  # migrates an older bench store
             pass
-        info = Path(str(db) + ".build.json")  # what building it took, when this script built it
         if info.exists():
             build = {**json.loads(info.read_text(encoding="utf-8")), "reused": True}
     results, app_s = time_routes(str(db), args.n, args.warmup, args.only, args.max_seconds)
@@ -706,7 +745,7 @@ def main() -> None:
         print(f"semantic search: recall@20 against an exact scan {recall['recall_at_20']}", flush=True)
     summary = {
         "db": str(db),
-        "db_size_mb": round(sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 2**20),
+        "db_size_mb": size_mb(db),
         "build": build,
         "app_start_s": round(app_s, 2),
         "budget_ms": BUDGET_MS,

@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 Engine = Literal["local", "ray"]
 
+#: Ray Data's target block size for the backfill (a few dozen pages of HTML).
+BLOCK_BYTES = 2 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class BackfillOptions:
@@ -171,29 +174,40 @@ def _error_row(source: str, reason: str) -> dict[str, Any]:
     return {"source": source, "payload": None, "error": reason}
 
 
-def read_unit(row: dict[str, Any], options: BackfillOptions) -> list[dict[str, Any]]:
-    """Read one input unit (a file, a folder's file, a URL) into raw-item rows."""
-    out = []
+_STORES: dict[str, Store] = {}
+
+
+def _store(db: str) -> Store:
+    """This worker process's connection pool to ``db``, opened once."""
+    if db not in _STORES:
+        _STORES[db] = Store.open(db, create=False)
+    return _STORES[db]
+
+
+def read_unit(row: dict[str, Any], options: BackfillOptions, db: str | None) -> Iterator[dict[str, Any]]:
+    """Read one input unit (a file, a folder's file, a URL) into raw-item rows, as a stream (an
+    archive of a million lines is never in memory at once); with ``db``, the rows of items stored
+    by an earlier run are left empty (later stages pass them over; the writer counts them as
+    skipped)."""
+    chunk: list[dict[str, Any]] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        if db:
+            stored = _store(db).stored_sources([r["source"] for r in chunk if r["error"] is None])
+            for r in chunk:
+                if r["source"] in stored and r["error"] is None:
+                    r["payload"] = None
+        yield from chunk
+        chunk.clear()
+
     for it in _sources(options).items([row["unit"]]):
         if isinstance(it, InputError):
-            out.append(_error_row(it.source, it.reason))
+            chunk.append(_error_row(it.source, it.reason))
         else:
-            out.append({"source": it.source, "payload": pickle.dumps(it), "error": None})
-    return out
-
-
-class SkipStored:
-    """Empty the rows whose source names a stored document (a rerun after a crash): later stages
-    pass them over, and the writer counts them as skipped."""
-
-    def __init__(self, db: str) -> None:
-        self.store = Store.open(db, create=False)
-
-    def __call__(self, batch: Any) -> Any:
-        stored = self.store.stored_sources([s for s in batch["source"]])
-        hit = batch["source"].isin(stored) & batch["error"].isna()
-        batch["payload"] = batch["payload"].where(~hit, None)
-        return batch
+            chunk.append({"source": it.source, "payload": pickle.dumps(it), "error": None})
+        if len(chunk) >= 64:
+            yield from flush()
+    yield from flush()
 
 
 def extract_batch(batch: Any, options: PipelineOptions) -> Any:
@@ -333,19 +347,17 @@ def _ray(
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = True
         ctx.verbose_progress = False
+        # small blocks: a stage's parallelism is its number of blocks in flight, and one archive
+        # file read by one task must still reach every annotate actor (default: 128 MiB blocks)
+        ctx.target_max_block_size = BLOCK_BYTES
         retry: dict[str, Any] = {"max_restarts": -1, "max_task_retries": -1}
         ds = ray.data.from_items(unit_rows, override_num_blocks=max(1, min(len(unit_rows), 200)))
-        ds = ds.flat_map(read_unit, fn_kwargs={"options": options}, num_cpus=0.25)
-        if options.skip_stored:
-            ds = ds.map_batches(
-                SkipStored,
-                fn_constructor_kwargs={"db": db},
-                batch_size=256,
-                batch_format="pandas",
-                compute=ray.data.ActorPoolStrategy(size=1),
-                num_cpus=0,
-                **retry,
-            )
+        ds = ds.flat_map(
+            read_unit,
+            fn_kwargs={"options": options, "db": db if options.skip_stored else None},
+            num_cpus=0.25,
+            max_retries=-1,
+        )
         ds = ds.map_batches(
             extract_batch,
             fn_kwargs={"options": popts},
