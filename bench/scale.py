@@ -187,9 +187,8 @@ def stage_costs(archive: Path, n: int) -> dict[str, Any]:
             t3 = time.process_time()
             store.save_document(d, fingerprint(d.text))
             t4 = time.process_time()
-            for k, v in zip(
-                ("extract", "annotate", "classify", "write"), (t1 - t, t2 - t1, t3 - t2, t4 - t3)
-            ):
+            spent = (t1 - t, t2 - t1, t3 - t2, t4 - t3)
+            for k, v in zip(("extract", "annotate", "classify", "write"), spent, strict=True):
                 cost[k] += v
             docs += 1
             statements += len(d.statements)
