@@ -10,7 +10,7 @@ EVAL   ?= ../shared/eval
 export HF_HUB_OFFLINE = 1
 
 .PHONY: install demo serve test browser postgres lint bench bench-extraction bench-ingest bench-annotate bench-narratives \
-	bench-dynamics bench-web clean
+	bench-dynamics bench-web bench-scale bench-web-pg clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "undertow needs Python >= 3.11"'
@@ -25,7 +25,7 @@ install: $(STAMP)
 ## changed (alerts), write the brief for the demo's last day (demo-brief.md / .html), then serve
 ## the dashboard and API over it on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)
 demo: install
-	$(BIN)/undertow ingest src/undertow/data/demo --db $(DEMO_DB) --workers 2
+	$(BIN)/undertow backfill src/undertow/data/demo --engine local --workers 2 --db $(DEMO_DB)
 	$(BIN)/undertow stats --db $(DEMO_DB)
 	$(BIN)/undertow statements --db $(DEMO_DB) --since 2026-02-04 --limit 25
 	$(BIN)/undertow statements --db $(DEMO_DB) --issue ceasefire-before-settlement --limit 10
@@ -61,7 +61,7 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 
 ## benchmarks (not part of make test)
-bench: bench-extraction bench-ingest bench-annotate bench-narratives bench-dynamics bench-web
+bench: bench-extraction bench-ingest bench-annotate bench-narratives bench-dynamics bench-web bench-scale
 
 bench-extraction: install
 	$(BIN)/python bench/extraction.py --eval-dir $(EVAL)
@@ -87,6 +87,18 @@ bench-dynamics: install
 ## 100k documents and 1M statements (built once into bench/out/web_speed.db, reused after)
 bench-web: install
 	$(BIN)/python bench/web_speed.py
+
+## backfill throughput (Ray vs local process pool, 1 and 2 workers) into a PostgreSQL server the
+## script starts and removes, with peak RSS per process and per-stage CPU costs
+bench-scale: install postgres
+	$(BIN)/python bench/scale.py --eval-dir $(EVAL)
+
+## the dashboard benchmark on PostgreSQL: a durable throwaway server in /tmp/undertow-bench-pg (left running
+## for reruns; stop it with `python -m undertow.store.pgserver stop /tmp/undertow-bench-pg`)
+bench-web-pg: install postgres
+	$(BIN)/python -m undertow.store.pgserver start /tmp/undertow-bench-pg
+	$(BIN)/python bench/web_speed.py --db "$$($(BIN)/python -m undertow.store.pgserver url /tmp/undertow-bench-pg)" \
+		--out bench/out/web_speed_pg.json
 
 clean:
 	rm -rf $(VENV) demo-brief.md demo-brief.html demo-alerts.atom $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .ruff_cache

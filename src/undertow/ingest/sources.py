@@ -24,8 +24,9 @@ TEXT_EXT = {".txt", ".text"}
 DOC_EXT = {".md", ".markdown"}  # read as text when named explicitly, skipped inside folders (READMEs)
 JSONL_EXT = {".jsonl", ".ndjson"}
 FEED_EXT = {".xml", ".rss", ".atom", ".rdf"}
-KNOWN_EXT = HTML_EXT | TEXT_EXT | JSONL_EXT | FEED_EXT
-MAX_FILE_BYTES = 20 * 1024 * 1024
+WARC_EXT = {".warc"}  # .warc and .warc.gz web archives (ingest/warc.py)
+KNOWN_EXT = HTML_EXT | TEXT_EXT | JSONL_EXT | FEED_EXT | WARC_EXT
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a page or a feed; JSONL and WARC archives are streamed instead
 
 
 @dataclass(slots=True)
@@ -105,30 +106,65 @@ class Sources:
 
     def _file(self, path: Path) -> Iterator[RawItem | InputError]:
         source = str(path)
+        ext = _ext(path)
+        if ext in WARC_EXT:
+            from undertow.ingest.warc import read_warc
+
+            yield from read_warc(path)
+            return
+        if ext in JSONL_EXT:
+            yield from self._jsonl(path)
+            return
         try:
             data = _read(path)
         except InputError as err:
             yield err
             return
-        ext = _ext(path)
-        if ext in JSONL_EXT:
-            yield from self._jsonl(data, source)
-        elif ext in FEED_EXT or (ext not in HTML_EXT | TEXT_EXT and looks_like_feed(data)):
+        if ext in FEED_EXT or (ext not in HTML_EXT | TEXT_EXT and looks_like_feed(data)):
             yield from self._feed(data, source, None)
         elif ext in TEXT_EXT | DOC_EXT:
             yield RawItem(source=source, kind="text", data=data)
         else:
             yield RawItem(source=source, kind="html", data=data)
 
-    def _jsonl(self, data: bytes, source: str) -> Iterator[RawItem | InputError]:
+    def _jsonl(self, path: Path) -> Iterator[RawItem | InputError]:
+        """One item per line, streamed: an archive of any size, one record in memory at a time."""
+        source = str(path)
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            yield InputError(source, f"JSONL is not UTF-8 (byte {exc.start})")
+            fh = gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")  # noqa: SIM115
+        except OSError as exc:
+            yield InputError(source, f"cannot read: {exc.strerror or exc}")
             return
-        for n, line in enumerate(text.splitlines(), 1):
+        with fh:
+            yield from self._jsonl_lines(fh, source)
+
+    def _jsonl_lines(self, fh: Any, source: str) -> Iterator[RawItem | InputError]:
+        n = 0
+        seen = False
+        while True:
+            n += 1
+            try:
+                raw = fh.readline(MAX_FILE_BYTES + 1)
+            except (OSError, EOFError) as exc:
+                yield InputError(f"{source}:{n}", f"cannot read further: {exc}")
+                return
+            if not raw:
+                if not seen:
+                    yield InputError(source, "empty file")
+                return
+            if len(raw) > MAX_FILE_BYTES and not raw.endswith(b"\n"):
+                yield InputError(f"{source}:{n}", f"record longer than {MAX_FILE_BYTES // 2**20} MiB")
+                while raw and not raw.endswith(b"\n"):  # the rest of the long line
+                    raw = fh.readline(MAX_FILE_BYTES + 1)
+                continue
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield InputError(f"{source}:{n}", f"line is not UTF-8 (byte {exc.start})")
+                continue
             if not line.strip():
                 continue
+            seen = True
             where = f"{source}:{n}"
             try:
                 rec = json.loads(line)
