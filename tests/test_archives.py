@@ -134,5 +134,5 @@ def test_jsonl_larger_than_the_file_cap_is_streamed(tmp_path: Path, monkeypatch)
     assert sum(isinstance(i, RawItem) for i in items) == 200
     assert [(e.source.rsplit(":", 1)[1], e.reason.split(" ")[0]) for e in errors] == [
         ("51", "record"),
-        ("62", "line"),
+        ("61", "line"),
     ]
