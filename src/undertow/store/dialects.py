@@ -42,6 +42,10 @@ class Dialect(Protocol):
 
     def create_search_index(self, conn: Connection) -> None: ...
 
+    def upgrade_search_index(self, conn: Connection) -> None:
+        """What migration 9 adds to the full-text index (PostgreSQL: the ranking vector)."""
+        ...
+
     def search(
         self, conn: Connection, query: str, filters: SearchFilters, limit: int
     ) -> list[dict[str, Any]]: ...

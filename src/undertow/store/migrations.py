@@ -96,6 +96,10 @@ def _v8(conn: Connection) -> None:
     _create_indexes(conn, INDEXES_V8)
 
 
+def _v9(conn: Connection) -> None:
+    dialects.for_connection(conn).upgrade_search_index(conn)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "documents, near-duplicate index, feeds, ingest errors, full-text search", _v1),
     (2, "statements, labels and stances as rows; dynamics state: counts, first-seen, clusters, alerts", _v2),
@@ -105,6 +109,7 @@ MIGRATIONS: list[Migration] = [
     (6, "a covering index of the daily counts for window top keys and per-key totals", _v6),
     (7, "cluster members carry their statement's document, speaker, outlet and language", _v7),
     (8, "an index of documents by source, for resumable backfills", _v8),
+    (9, "full-text ranking by title and lead on PostgreSQL (nothing on SQLite)", _v9),
 ]
 
 LATEST = MIGRATIONS[-1][0]

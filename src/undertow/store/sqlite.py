@@ -60,6 +60,9 @@ class SQLiteDialect:
         for ddl in _FTS_DDL:
             conn.exec_driver_sql(ddl)
 
+    def upgrade_search_index(self, conn: Connection) -> None:
+        return None  # FTS5 ranks with bm25 over the whole index: nothing to add
+
     def search(
         self, conn: Connection, query: str, filters: SearchFilters, limit: int
     ) -> list[dict[str, Any]]:
