@@ -303,6 +303,8 @@ def build(
             sn.c.confidence,
             sn.join(statements, statements.c.id == sn.c.statement_id),
             in_window
+            & (sn.c.day >= since)  # the stance rows' copy of the day: read by its index, not all stances
+            & (sn.c.day <= day)
             & speaker.is_not(None)
             & (sn.c.polarity != "neutral")
             & (sn.c.confidence >= min_stance_confidence),
@@ -344,6 +346,8 @@ def build(
             lab_t.c.confidence,
             lab_t.join(statements, statements.c.id == lab_t.c.statement_id),
             in_window
+            & (lab_t.c.day >= since)  # the labels' copy of the day, as for stances
+            & (lab_t.c.day <= day)
             & speaker.in_(actors)
             & (lab_t.c.confidence >= MIN_LINE_CONFIDENCE)
             & lab_t.c.parent.is_not(None),

@@ -100,6 +100,12 @@ def _v9(conn: Connection) -> None:
     dialects.for_connection(conn).upgrade_search_index(conn)
 
 
+def _v10(conn: Connection) -> None:
+    from undertow.store.schema import INDEXES_V10
+
+    _create_indexes(conn, INDEXES_V10)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "documents, near-duplicate index, feeds, ingest errors, full-text search", _v1),
     (2, "statements, labels and stances as rows; dynamics state: counts, first-seen, clusters, alerts", _v2),
@@ -110,6 +116,7 @@ MIGRATIONS: list[Migration] = [
     (7, "cluster members carry their statement's document, speaker, outlet and language", _v7),
     (8, "an index of documents by source, for resumable backfills", _v8),
     (9, "full-text ranking by title and lead on PostgreSQL (nothing on SQLite)", _v9),
+    (10, "an index of stances by day, for the brief's window", _v10),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -346,3 +346,10 @@ INDEXES_V8 = {
     # ("file.jsonl:12", a path or a URL)
     "ix_documents_source": ("documents", "source"),
 }
+
+# --- migration 10 --------------------------------------------------------------------------------
+
+INDEXES_V10 = {
+    # the stances of a window (the brief's per-issue section) by their day, not all stances
+    "ix_statement_stances_day": ("statement_stances", "day"),
+}
