@@ -88,9 +88,9 @@ def _role(pid: int, root: int) -> str:
         return ""
     if pid == root:
         return "driver"
-    m = re.search(r"MapBatches\((\w+)\)", cmd)
+    m = re.search(r"(?:MapBatches|FlatMap)\((\w+)\)", cmd)
     if m:
-        return f"ray {m.group(1)} actor"
+        return f"ray stage {m.group(1)}"
     if cmd.startswith("ray::"):
         name = cmd.split()[0][5:].split("(")[0].split(".")[0]
         return "ray task worker" if name in {"IDLE", "FlatMap", "MapBatches"} else f"ray {name}"
@@ -121,8 +121,13 @@ def run_backfill(archive: Path, url: str, engine: str, workers: int) -> dict[str
         for pid in _tree(proc.pid):
             hwm = _hwm_kb(pid)
             if hwm:
-                role = peak.get(pid, ("", 0))[0] or _role(pid, proc.pid)
-                peak[pid] = (role, max(hwm, peak.get(pid, ("", 0))[1]))
+                # a Ray worker names its actor in its title only once it runs it: keep the most
+                # specific role seen
+                old_role, old_hwm = peak.get(pid, ("", 0))
+                role = _role(pid, proc.pid)
+                if old_role.startswith("ray stage"):
+                    role = old_role
+                peak[pid] = (role or old_role, max(hwm, old_hwm))
         time.sleep(0.25)
     wall = time.perf_counter() - t0
     out, err = proc.communicate()

@@ -42,6 +42,14 @@ Engine = Literal["local", "ray"]
 #: Ray Data's target block size for the backfill (a few dozen pages of HTML).
 BLOCK_BYTES = 2 * 1024 * 1024
 
+# CPUs each Ray stage reserves per task or actor: in proportion to their measured costs per
+# document (annotate ≈ 1.5 x classify ≈ 10 x extract; reading and writing next to nothing; see
+# docs/scaling.md). These are scheduling shares: an actor uses a whole core while it works.
+READ_CPUS = 0.05
+EXTRACT_CPUS = 0.2
+ANNOTATE_CPUS = 0.5
+CLASSIFY_CPUS = 0.3
+
 
 @dataclass(frozen=True)
 class BackfillOptions:
@@ -355,7 +363,7 @@ def _ray(
         ds = ds.flat_map(
             read_unit,
             fn_kwargs={"options": options, "db": db if options.skip_stored else None},
-            num_cpus=0.25,
+            num_cpus=READ_CPUS,
             max_retries=-1,
         )
         ds = ds.map_batches(
@@ -363,10 +371,11 @@ def _ray(
             fn_kwargs={"options": popts},
             batch_size=options.batch_size,
             batch_format="pandas",
-            num_cpus=0.25,
+            num_cpus=EXTRACT_CPUS,
             max_retries=-1,
         )
-        for stage, cpus in ((Annotate, 0.5), (Classify, 0.25)):
+        share = _actor_share(float(ray.cluster_resources().get("CPU", 1.0)), options.workers)
+        for stage, cpus in ((Annotate, ANNOTATE_CPUS * share), (Classify, CLASSIFY_CPUS * share)):
             ds = ds.map_batches(
                 stage,
                 fn_constructor_kwargs={"options": popts},
@@ -410,6 +419,15 @@ def _ray(
     return report
 
 
+def _actor_share(cluster_cpus: float, workers: int) -> float:
+    """The factor on the model actors' CPU requests that lets all ``2 x workers`` of them start
+    beside one read and one extract task (1 when they fit; Ray would otherwise wait forever for
+    an actor it cannot place)."""
+    need = workers * (ANNOTATE_CPUS + CLASSIFY_CPUS)
+    room = cluster_cpus - READ_CPUS - EXTRACT_CPUS
+    return 1.0 if need <= room else max(room, 0.01) / need
+
+
 def _absolute(db: str) -> str:
     from undertow.config import db_url
 
@@ -432,4 +450,5 @@ def _ray_init(ray: Any, options: BackfillOptions) -> None:
     if options.address:
         ray.init(address=options.address, **kwargs)
     else:
-        ray.init(num_cpus=options.workers, object_store_memory=400 * 1024 * 1024, **kwargs)
+        # this machine's CPUs: ``workers`` sizes the stage pools, and the stages run side by side
+        ray.init(num_cpus=os.cpu_count() or 1, object_store_memory=400 * 1024 * 1024, **kwargs)
