@@ -61,6 +61,7 @@ class BackfillOptions:
     skip_stored: bool = True
     allow_private: bool = False  # fetching URLs: loopback/private addresses
     robots: bool = True
+    progress: bool = True  # ray: Ray Data's progress bars (one per stage)
 
 
 @dataclass
@@ -353,7 +354,7 @@ def _ray(
         _ray_init(ray, options)
     try:
         ctx = ray.data.DataContext.get_current()
-        ctx.enable_progress_bars = True
+        ctx.enable_progress_bars = options.progress
         ctx.verbose_progress = False
         # small blocks: a stage's parallelism is its number of blocks in flight, and one archive
         # file read by one task must still reach every annotate actor (default: 128 MiB blocks)
@@ -364,6 +365,7 @@ def _ray(
             read_unit,
             fn_kwargs={"options": options, "db": db if options.skip_stored else None},
             num_cpus=READ_CPUS,
+            concurrency=options.workers,
             max_retries=-1,
         )
         ds = ds.map_batches(
@@ -372,6 +374,7 @@ def _ray(
             batch_size=options.batch_size,
             batch_format="pandas",
             num_cpus=EXTRACT_CPUS,
+            concurrency=options.workers,  # each task process loads the extractors (~350 MB)
             max_retries=-1,
         )
         share = _actor_share(float(ray.cluster_resources().get("CPU", 1.0)), options.workers)

@@ -76,6 +76,7 @@ def backfill(
         batch_size=batch_size,
         allow_private=allow_private,
         robots=robots,
+        progress=not quiet,
     )
     progress = Progress(
         SpinnerColumn(),
