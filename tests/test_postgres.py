@@ -232,3 +232,26 @@ def test_cli_accepts_a_plain_postgresql_url(pg_url: str, tmp_path) -> None:
     assert "postgresql+psycopg://undertow@127.0.0.1" in r.output
     r = CliRunner().invoke(app, ["search", "Geneva", "--db", plain])
     assert r.exit_code == 0 and "1 result(s)" in r.output and "Geneva" in r.output, r.output
+
+
+def test_a_large_fold_refreshes_the_planner_statistics(pg: Store) -> None:
+    """After a backfill the tracker analyses what changed a lot, so that the brief that follows is
+    not planned on an empty table's statistics."""
+    from undertow.dynamics.track import STATISTICS_TABLES
+
+    with pg.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO daily_counts (day, dim, key, outlet_id, n) "
+                "SELECT DATE '2026-01-01' + (i % 300), 'actor', 'a' || i, '', 1 "
+                "FROM generate_series(1, 5000) i"
+            )
+        )
+    with pg.engine.begin() as conn:
+        assert "daily_counts" in pg.dialect.refresh_statistics(conn, STATISTICS_TABLES)
+    with pg.engine.begin() as conn:
+        assert pg.dialect.refresh_statistics(conn, STATISTICS_TABLES) == []
+        analysed = conn.execute(
+            text("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'daily_counts'")
+        ).scalar()
+    assert analysed

@@ -66,6 +66,19 @@ def upsert(conn: Connection, table: Any) -> Any:
     raise NotImplementedError(f"upserts on {name!r}")
 
 
+#: Tables whose planner statistics a large fold may leave stale (PostgreSQL; see the dialect).
+STATISTICS_TABLES = [
+    "documents",
+    "statements",
+    "statement_labels",
+    "statement_stances",
+    "events",
+    "daily_counts",
+    "first_seen",
+    "cluster_members",
+]
+
+
 def update_state(store: Any, *, batch: int = BATCH, discover: bool = True) -> TrackResult:
     """Fold every statement stored since the last call into the dynamics state."""
     total = TrackResult()
@@ -74,7 +87,11 @@ def update_state(store: Any, *, batch: int = BATCH, discover: bool = True) -> Tr
             res = _fold_batch(conn, batch, discover)
         total.merge(res)
         if res.statements == 0 or res.statements < batch // 2:
-            return total
+            break
+    if total.statements:  # alerts and briefs read these next: plan them on current statistics
+        with store.engine.begin() as conn:
+            store.dialect.refresh_statistics(conn, STATISTICS_TABLES)
+    return total
 
 
 def _fold_batch(conn: Connection, batch: int, discover: bool) -> TrackResult:

@@ -40,6 +40,10 @@ class Dialect(Protocol):
         """Held while migrating, so that workers opening a new database at once migrate it once."""
         ...
 
+    def refresh_statistics(self, conn: Connection, tables: list[str]) -> list[str]:
+        """Refresh the planner's statistics of the tables that changed a lot; returns them."""
+        ...
+
     def create_search_index(self, conn: Connection) -> None: ...
 
     def upgrade_search_index(self, conn: Connection) -> None:

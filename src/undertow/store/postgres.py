@@ -123,6 +123,24 @@ class PostgresDialect:
                 conn.execute(text("SELECT pg_advisory_unlock(7300)"))
                 conn.commit()
 
+    def refresh_statistics(self, conn: Connection, tables: list[str]) -> list[str]:
+        """ANALYZE those of ``tables`` changed by more than a tenth since their last analysis
+        (autovacuum's own rule, applied now rather than up to a minute later: a brief right after
+        a backfill would otherwise be planned on an empty table's statistics). Returns them."""
+        stale = list(
+            conn.execute(
+                text(
+                    """SELECT relname FROM pg_stat_user_tables
+                    WHERE relname = ANY(:tables) AND n_mod_since_analyze > 1000
+                      AND n_mod_since_analyze > 0.1 * greatest(n_live_tup, 1)"""
+                ),
+                {"tables": tables},
+            ).scalars()
+        )
+        for table in stale:
+            conn.execute(text(f'ANALYZE "{table}"'))
+        return stale
+
     def create_search_index(self, conn: Connection) -> None:
         for ddl in _FTS_DDL:
             conn.execute(text(ddl))
