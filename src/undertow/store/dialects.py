@@ -40,7 +40,7 @@ class Dialect(Protocol):
         """Held while migrating, so that workers opening a new database at once migrate it once."""
         ...
 
-    def refresh_statistics(self, conn: Connection, tables: list[str]) -> list[str]:
+    def refresh_statistics(self, conn: Connection, tables: list[str], *, force: bool = False) -> list[str]:
         """Refresh the planner's statistics of the tables that changed a lot; returns them."""
         ...
 

@@ -123,20 +123,25 @@ class PostgresDialect:
                 conn.execute(text("SELECT pg_advisory_unlock(7300)"))
                 conn.commit()
 
-    def refresh_statistics(self, conn: Connection, tables: list[str]) -> list[str]:
-        """ANALYZE those of ``tables`` changed by more than a tenth since their last analysis
-        (autovacuum's own rule, applied now rather than up to a minute later: a brief right after
-        a backfill would otherwise be planned on an empty table's statistics). Returns them."""
-        stale = list(
-            conn.execute(
-                text(
-                    """SELECT relname FROM pg_stat_user_tables
-                    WHERE relname = ANY(:tables) AND n_mod_since_analyze > 1000
-                      AND n_mod_since_analyze > 0.1 * greatest(n_live_tup, 1)"""
-                ),
-                {"tables": tables},
-            ).scalars()
-        )
+    def refresh_statistics(self, conn: Connection, tables: list[str], *, force: bool = False) -> list[str]:
+        """ANALYZE ``tables`` (``force``: the caller knows it added a tenth or more to them), else
+        those the statistics collector counts as changed by more than a tenth since their last
+        analysis: autovacuum's own rule, applied now rather than up to a minute later, so that a
+        brief right after a backfill is not planned on an empty table's statistics. (The counts
+        reach the collector when a writer goes idle: a fold right after a write may not see them
+        yet, hence ``force``.) Returns the tables analysed."""
+        stale = list(tables)
+        if not force:
+            stale = list(
+                conn.execute(
+                    text(
+                        """SELECT relname FROM pg_stat_user_tables
+                        WHERE relname = ANY(:tables) AND n_mod_since_analyze > 1000
+                          AND n_mod_since_analyze > 0.1 * greatest(n_live_tup, 1)"""
+                    ),
+                    {"tables": tables},
+                ).scalars()
+            )
         for table in stale:
             conn.execute(text(f'ANALYZE "{table}"'))
         return stale

@@ -56,7 +56,7 @@ class SQLiteDialect:
     def migration_lock(self, engine: Engine) -> AbstractContextManager[None]:
         return nullcontext()  # a migration is one write transaction: SQLite serialises them
 
-    def refresh_statistics(self, conn: Connection, tables: list[str]) -> list[str]:
+    def refresh_statistics(self, conn: Connection, tables: list[str], *, force: bool = False) -> list[str]:
         return []  # the indexes' fixed plans were tuned without sqlite_stat1 (no ANALYZE)
 
     def create_search_index(self, conn: Connection) -> None:
