@@ -108,10 +108,12 @@ def _jsonld_objects(tree: Any) -> list[dict[str, Any]]:
             continue
         try:
             walk(json.loads(raw))
+        except RecursionError:  # nested deeper than the parser's stack: not metadata
+            continue
         except ValueError:
             try:  # trailing commas / control characters are common
                 walk(json.loads(re.sub(r",\s*([}\]])", r"\1", raw.replace("\n", " ")), strict=False))
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
     return out
 

@@ -171,6 +171,9 @@ class Sources:
             except json.JSONDecodeError as exc:
                 yield InputError(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
                 continue
+            except RecursionError:  # [[[[…]]]] deeper than the parser's stack
+                yield InputError(where, "invalid JSON: nested too deeply")
+                continue
             yield from self.record(rec, where)
 
     def record(self, rec: Any, where: str) -> Iterator[RawItem | InputError]:

@@ -78,6 +78,8 @@ def _header_lines(fh: BinaryIO) -> list[bytes] | None:
                 raise ValueError("the file ends inside a record's headers")
             return None
         size += len(line)
+        if not lines and line.strip() and not line.startswith(b"WARC/"):
+            raise ValueError(f"not a WARC record (starts {line[:20]!r})")
         if size > MAX_HEADER_BYTES:
             raise ValueError("headers longer than 64 KiB")
         if line in (b"\r\n", b"\n"):
