@@ -62,6 +62,12 @@ def serve_cmd(
         bool, typer.Option("--allow-private", help="Let POST /api/ingest fetch private/loopback URLs.")
     ] = False,
     max_body: Annotated[int, typer.Option(min=1024, help="Largest request body, in bytes.")] = 2_000_000,
+    rate_limit: Annotated[
+        int, typer.Option(min=0, help="Requests a minute per client address (0: no limit).")
+    ] = 1200,
+    write_rate_limit: Annotated[
+        int, typer.Option(min=0, help="Writes (POST/PUT/DELETE) a minute per client address (0: no limit).")
+    ] = 60,
 ) -> None:
     """Serve the dashboard (/) and the JSON API (/api/..., /openapi.json) over the store."""
     import uvicorn
@@ -90,6 +96,8 @@ def serve_cmd(
         taxonomy_file=taxonomy,
         max_body=max_body,
         allow_private=allow_private,
+        rate_limit=rate_limit,
+        write_rate_limit=write_rate_limit,
     )
     application = create_app(config)
     shown = f"[{host}]" if ":" in host else host

@@ -365,11 +365,14 @@ async def put_taxonomy(request: Request) -> dict[str, Any]:
     path = _taxonomy_file(web)
     raw_bytes = await request.body()
     try:
+        _no_aliases(raw_bytes)
         raw = yaml.safe_load(raw_bytes.decode("utf-8"))
         # JSON may escape lone surrogates ("\\ud800"), which no UTF-8 file can hold
         json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8")
     except (UnicodeError, yaml.YAMLError) as exc:
         raise HTTPException(400, f"the body is not UTF-8 YAML or JSON: {exc}") from None
+    except RecursionError:
+        raise HTTPException(400, "the body is nested too deeply") from None
     try:
         tax = parse_taxonomy(raw, source="request body", default_id=path.stem)
     except (UndertowError, ValueError, TypeError) as exc:
@@ -650,3 +653,11 @@ def ingest(request: Request, body: Annotated[IngestIn, Body()]) -> dict[str, Any
         "duplicate_of": outcome.duplicate_of if outcome else None,
         "new_alerts": [a["id"] for a in new_alerts],
     }
+
+
+def _no_aliases(raw: bytes) -> None:
+    """Refuse YAML anchors and aliases (``&a`` / ``*a``): a taxonomy needs none, and nested
+    aliases expand a small body into billions of nodes (the "billion laughs")."""
+    for event in yaml.parse(raw.decode("utf-8"), Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise HTTPException(400, "YAML anchors and aliases are not accepted in a taxonomy")

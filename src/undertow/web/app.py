@@ -69,6 +69,10 @@ class WebConfig:
     max_body: int = 2_000_000  # bytes
     allow_private: bool = False  # ingest of private/loopback URLs
     cache_ttl: float = 2.0  # seconds between checks whether the store changed
+    # requests a minute per client address, reads and writes (0: no limit; ratelimit.py). Off for
+    # an app built in-process; `undertow serve` sets 1200 and 60 unless told otherwise
+    rate_limit: int = 0
+    write_rate_limit: int = 0
 
 
 class Web:
@@ -317,6 +321,11 @@ def create_app(config: WebConfig | None = None, **kwargs: Any) -> FastAPI:
     )
     app.state.web = web
 
+    from undertow.web.ratelimit import WRITE_METHODS, RateLimiter, retry_after
+
+    reads_limit = RateLimiter(config.rate_limit)
+    writes_limit = RateLimiter(config.write_rate_limit, burst=max(1, config.write_rate_limit // 6))
+
     @app.middleware("http")
     async def read_access(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         path = request.url.path
@@ -330,6 +339,20 @@ def create_app(config: WebConfig | None = None, **kwargs: Any) -> FastAPI:
                     )
             elif not (web.session_ok(request) or web.token_ok(request)):
                 return RedirectResponse("/login?next=" + _safe_next(path), 303)
+        return await call_next(request)
+
+    @app.middleware("http")
+    async def rate_limits(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if not _public(request.url.path):
+            client = request.client.host if request.client else "unknown"
+            limiter = writes_limit if request.method in WRITE_METHODS else reads_limit
+            wait = limiter.check(client)
+            if wait:
+                return JSONResponse(
+                    {"error": f"too many requests from {client}: try again in {retry_after(wait)} s"},
+                    429,
+                    headers={"Retry-After": retry_after(wait)},
+                )
         return await call_next(request)
 
     @app.exception_handler(QueryError)
