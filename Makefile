@@ -10,7 +10,7 @@ EVAL   ?= ../shared/eval
 export HF_HUB_OFFLINE = 1
 
 .PHONY: install demo serve test browser postgres lint bench bench-extraction bench-ingest bench-annotate bench-narratives \
-	bench-dynamics bench-web bench-scale bench-web-pg clean
+	bench-dynamics bench-web bench-scale bench-web-pg reliability clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "undertow needs Python >= 3.11"'
@@ -99,6 +99,13 @@ bench-web-pg: install postgres
 	$(BIN)/python -m undertow.store.pgserver start /tmp/undertow-bench-pg
 	$(BIN)/python bench/web_speed.py --db "$$($(BIN)/python -m undertow.store.pgserver url /tmp/undertow-bench-pg)" \
 		--out bench/out/web_speed_pg.json
+
+## reliability: the hostile-input corpus (slow cases too), crash safety (kill -9), the server's
+## guards (fuzzing, SSRF, XSS in the browser, limits) and a bounded load test (200 clients x 60 s on
+## the demo store and on a 100k-document store, built when missing), reported in
+## bench/out/reliability.md; the fast part of it runs in `make test`
+reliability: install browser postgres
+	$(BIN)/python bench/reliability.py
 
 clean:
 	rm -rf $(VENV) demo-brief.md demo-brief.html demo-alerts.atom $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .ruff_cache
