@@ -204,8 +204,8 @@ def markdown(rep: dict[str, Any]) -> str:
             f"## Load: {r['clients']} clients for {r['seconds']} s on `{Path(r['db']).name}`",
             "",
             f"{r['requests']} requests ({r['requests_per_s']}/s), **{r['errors']} errors**, p50 {r['p50_ms']} ms, "
-            f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms; server RSS {m['start']} MB at start, peak {m['peak']}, "
-            f"{m['end']} at the end.",
+            f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms; server RSS {m['start']} MB at start, "
+            f"{m['after_first_quarter']} after a quarter of the run, peak {m['peak']}, {m['end']} at the end.",
             "",
             "| route | requests | errors | p50 ms | p99 ms |",
             "|---|---:|---:|---:|---:|",
