@@ -126,9 +126,18 @@ def _backfill_cmd(db: str, engine: str) -> list[str]:
     ]
 
 
-def test_kill_9_mid_backfill_then_rerun_stores_each_document_once(target: str, reference) -> None:
+def _ingest_cmd(db: str, engine: str) -> list[str]:
+    return [*UNDERTOW, "ingest", str(DEMO), "--db", db, "--workers", "2", "-q", "--no-track"]
+
+
+@pytest.mark.parametrize("command", ["backfill", "ingest"])
+def test_kill_9_mid_run_then_rerun_stores_each_document_once(target: str, reference, command: str) -> None:
+    """``kill -9`` of a backfill or an ingest (the process group: the writer and its workers)
+    mid-batch; the rerun (which skips what is stored, or finds it unchanged) leaves every document
+    stored once, with the statements and events of one uninterrupted run."""
+    cmd = _backfill_cmd if command == "backfill" else _ingest_cmd
     proc = subprocess.Popen(
-        _backfill_cmd(target, "local"),
+        cmd(target, "local"),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -139,11 +148,9 @@ def test_kill_9_mid_backfill_then_rerun_stores_each_document_once(target: str, r
     proc.wait(30)
     assert at_kill < reference["documents"]
     _integrity(target)
-    rerun = subprocess.run(
-        _backfill_cmd(target, "local"), cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
+    rerun = subprocess.run(cmd(target, "local"), cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert "already stored" in rerun.stdout
+    assert ("already stored" if command == "backfill" else "unchanged") in rerun.stdout
     got = _counts(target)
     assert got == reference, (at_kill, got)
     assert got["sources"] == got["documents"] and got["urls"] == got["with_url"]

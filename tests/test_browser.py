@@ -79,13 +79,13 @@ class Server:
 
 
 @contextmanager
-def serve(db: str) -> Iterator[Server]:
+def serve(db: str, **config: Any) -> Iterator[Server]:
     """The app over ``db`` with uvicorn in a thread, on a free port of 127.0.0.1."""
     import uvicorn
 
     from undertow.web import WebConfig, create_app
 
-    app = create_app(WebConfig(db=db))
+    app = create_app(WebConfig(db=db, **config))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -614,3 +614,26 @@ def test_stored_payloads_render_inert(tab: Tab, xss_server: tuple[Server, str]) 
         assert tab.page.locator("li.statement blockquote", has_text=SVG).count() == 1
         _inert(tab)
         tab.check()
+
+
+def test_taxonomy_labels_render_inert(tab: Tab, demo_db: str, tmp_path: Path) -> None:
+    """A team's taxonomy file is data too: labels and descriptions carrying markup show as text."""
+    import json
+
+    db = tmp_path / "demo.db"
+    shutil.copy(demo_db, db)
+    tax = tmp_path / "team.yaml"
+    tax.write_text(
+        "id: team\nname: Team lines\nversion: 1\nnarratives:\n"
+        f"  - id: payload-line\n    label: {json.dumps('Grain ' + SCRIPT)}\n"
+        f"    description: {json.dumps('About grain ' + IMG)}\n"
+        f"    subnarratives:\n      - id: payload-sub\n        label: {json.dumps('Sub ' + SVG)}\n",
+        encoding="utf-8",
+    )
+    with serve(str(db), taxonomy_file=tax) as srv:
+        for path in ("/narratives", "/narratives/payload-line", "/narratives/payload-sub"):
+            tab.open(srv.url + path)
+            body = tab.page.locator("main").inner_text()
+            assert SCRIPT in body or SVG in body, (path, body[:300])
+            _inert(tab)
+            tab.check()
