@@ -16,28 +16,10 @@ if found; then
     exit 0
 fi
 
-fail() {
-    echo "setup-postgres: ERROR: $*" >&2
-    echo "setup-postgres: the PostgreSQL tests need Debian's postgresql package" \
-        "(apt-get install postgresql, as root); they skip without it, and fail when CI=true." >&2
-    exit 1
-}
-
-command -v apt-get >/dev/null 2>&1 || fail "PostgreSQL is missing and apt-get is not available (not a Debian system?)"
-
-SUDO=""
-if [ "$(id -u)" != "0" ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        SUDO="sudo -n"
-    else
-        fail "PostgreSQL is missing and installing it needs root (run this script as root or with passwordless sudo)"
-    fi
-fi
-
-echo "setup-postgres: installing Debian's postgresql ..."
-export DEBIAN_FRONTEND=noninteractive
+. "$(dirname "$0")/apt-install.sh"
 # the package's post-install starts a system cluster where it can; the tests do not use it
-$SUDO apt-get update -q || fail "apt-get update failed"
-$SUDO apt-get install -y -q --no-install-recommends postgresql postgresql-contrib || fail "apt-get install postgresql failed"
-found || fail "the postgresql package installed, but no initdb under /usr/lib/postgresql/*/bin"
+apt_install setup-postgres \
+    "the PostgreSQL tests need Debian's postgresql package (apt-get install postgresql, as root)" \
+    postgresql postgresql-contrib
+found || apt_fail "the postgresql package installed, but no initdb under /usr/lib/postgresql/*/bin"
 echo "setup-postgres: installed $(ls /usr/lib/postgresql/*/bin/initdb | tail -1)"

@@ -83,6 +83,21 @@ def _sources(store: Any, allow_private: bool, robots: bool) -> Any:
     return Sources(fetcher=Fetcher(policy), memory=store)
 
 
+def item_progress(label: str, *, disable: bool) -> Progress:
+    """The progress bar of a command that works through inputs (stderr; gone when done)."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[last]}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=disable,
+        transient=True,
+    )
+
+
 @app.command()
 def ingest(
     sources: Annotated[
@@ -114,17 +129,7 @@ def ingest(
         taxonomies=_taxonomies(taxonomy),
     )
     with Store.open(db) as store:
-        progress = Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]ingest"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[last]}"),
-            TimeElapsedColumn(),
-            console=err,
-            disable=quiet,
-            transient=True,
-        )
+        progress = item_progress("ingest", disable=quiet)
         with progress:
             task = progress.add_task("ingest", total=None, last="")
 

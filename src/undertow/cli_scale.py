@@ -7,17 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from undertow import config
-from undertow.cli import DbOpt, PublishedOpt, TaxonomyOpt, _day, _taxonomies, app, err, out
+from undertow.cli import DbOpt, PublishedOpt, TaxonomyOpt, _day, _taxonomies, app, err, item_progress, out
 
 
 @app.command()
@@ -78,17 +70,8 @@ def backfill(
         robots=robots,
         progress=not quiet,
     )
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn(f"[bold]backfill ({engine})"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[last]}"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet or engine == "ray",  # Ray Data draws its own bars, one per stage
-        transient=True,
-    )
+    # Ray Data draws its own bars, one per stage
+    progress = item_progress(f"backfill ({engine})", disable=quiet or engine == "ray")
     with progress:
         task = progress.add_task("backfill", total=None, last="")
 

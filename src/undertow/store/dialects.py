@@ -22,6 +22,25 @@ class SearchFilters:
     outlet: str | None = None
     include_duplicates: bool = False
 
+    def sql(self, alias: str, *, iso_dates: bool = False) -> tuple[list[str], dict[str, Any]]:
+        """SQL conditions on the documents table under ``alias``, with their bound parameters
+        (``iso_dates``: dates as ISO text, as SQLite stores them)."""
+        where: list[str] = []
+        params: dict[str, Any] = {}
+        day = (lambda d: d.isoformat()) if iso_dates else (lambda d: d)
+        for cond, key, value in (
+            (f"{alias}.language = :language", "language", self.language),
+            (f"{alias}.published >= :since", "since", day(self.since) if self.since else None),
+            (f"{alias}.published <= :until", "until", day(self.until) if self.until else None),
+            (f"{alias}.outlet_id = :outlet", "outlet", self.outlet),
+        ):
+            if value:
+                where.append(cond)
+                params[key] = value
+        if not self.include_duplicates:
+            where.append(f"{alias}.duplicate_of IS NULL")
+        return where, params
+
 
 class Dialect(Protocol):
     name: str

@@ -53,6 +53,16 @@ CONFIGS: dict[str, str] = {
 #: a page longer than this is still stored whole, and found by its first quarter-million chars).
 FTS_CHARS = 250_000
 
+
+def _vector_column(name: str, chars: int) -> str:
+    """A stored generated tsvector of the title (weight A) and the first ``chars`` of the text (B),
+    with the configuration of the document's language."""
+    return f"""ALTER TABLE documents ADD COLUMN IF NOT EXISTS {name} tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector(undertow_ts_config(language), coalesce(title, '')), 'A') ||
+        setweight(to_tsvector(undertow_ts_config(language), left(text, {chars})), 'B')
+    ) STORED"""
+
+
 _CASES = "\n".join(f"        WHEN '{lang}' THEN '{cfg}'::regconfig" for lang, cfg in CONFIGS.items())
 
 _FTS_DDL = [
@@ -67,10 +77,7 @@ _FTS_DDL = [
 {_CASES}
         ELSE 'simple'::regconfig END
     $$""",
-    f"""ALTER TABLE documents ADD COLUMN IF NOT EXISTS fts tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector(undertow_ts_config(language), coalesce(title, '')), 'A') ||
-        setweight(to_tsvector(undertow_ts_config(language), left(text, {FTS_CHARS})), 'B')
-    ) STORED""",
+    _vector_column("fts", FTS_CHARS),
     "CREATE INDEX IF NOT EXISTS ix_documents_fts ON documents USING gin (fts)",
 ]
 
@@ -79,10 +86,7 @@ LEAD_CHARS = 600
 
 # migration 9: the small vector that ranks matches (title and lead), kept inline in the row
 _LEAD_DDL = [
-    f"""ALTER TABLE documents ADD COLUMN IF NOT EXISTS fts_lead tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector(undertow_ts_config(language), coalesce(title, '')), 'A') ||
-        setweight(to_tsvector(undertow_ts_config(language), left(text, {LEAD_CHARS})), 'B')
-    ) STORED""",
+    _vector_column("fts_lead", LEAD_CHARS),
     "ALTER TABLE documents ALTER COLUMN fts_lead SET STORAGE MAIN",
 ]
 
@@ -179,22 +183,9 @@ class PostgresDialect:
         lang = filters.language
         configs = [CONFIGS.get(lang, "simple")] if lang else self._query_configs(conn)
         q_sql = " || ".join(f"to_tsquery('{cfg}', :tsq)" for cfg in configs)
-        where = ["TRUE"]
-        params: dict[str, Any] = {"tsq": tsq, "limit": limit}
-        if filters.language:
-            where.append("m.language = :language")
-            params["language"] = filters.language
-        if filters.since:
-            where.append("m.published >= :since")
-            params["since"] = filters.since
-        if filters.until:
-            where.append("m.published <= :until")
-            params["until"] = filters.until
-        if filters.outlet:
-            where.append("m.outlet_id = :outlet")
-            params["outlet"] = filters.outlet
-        if not filters.include_duplicates:
-            where.append("m.duplicate_of IS NULL")
+        conds, params = filters.sql("m")
+        where = ["TRUE", *conds]
+        params.update(tsq=tsq, limit=limit)
         # Matches come from the GIN index alone (``m``: a bitmap scan; for a common word the
         # planner would rather scan the table and evaluate every row's detoasted vector), each
         # ranked by its title and lead (``fts_lead``: small and stored inline; ranking the full

@@ -84,22 +84,9 @@ class SQLiteDialect:
         return self._search(conn, phrase, filters, limit)
 
     def _search(self, conn: Connection, query: str, f: SearchFilters, limit: int) -> list[dict[str, Any]]:
-        where = ["documents_fts MATCH :q"]
-        params: dict[str, Any] = {"q": query, "limit": limit}
-        if f.language:
-            where.append("d.language = :language")
-            params["language"] = f.language
-        if f.since:
-            where.append("d.published >= :since")
-            params["since"] = f.since.isoformat()
-        if f.until:
-            where.append("d.published <= :until")
-            params["until"] = f.until.isoformat()
-        if f.outlet:
-            where.append("d.outlet_id = :outlet")
-            params["outlet"] = f.outlet
-        if not f.include_duplicates:
-            where.append("d.duplicate_of IS NULL")
+        conds, params = f.sql("d", iso_dates=True)
+        where = ["documents_fts MATCH :q", *conds]
+        params.update(q=query, limit=limit)
         # rank the matches that pass the filters, then make snippets for the best ``limit`` only,
         # each looked up by its rowid (a common word matches tens of thousands of documents: a
         # snippet for every match, or a second walk of all matches, would cost more than ranking)
