@@ -41,7 +41,10 @@ GROUPS = {
     ],
     "API fuzzing (no 5xx)": ["tests/test_api_fuzz.py"],
     "SSRF and fetch guards": ["tests/test_fetch.py"],
-    "stored XSS in the browser": ["tests/test_browser.py::test_stored_payloads_render_inert"],
+    "stored XSS in the browser": [
+        "tests/test_browser.py::test_stored_payloads_render_inert",
+        "tests/test_browser.py::test_taxonomy_labels_render_inert",
+    ],
     "auth, limits, headers, hostile bodies": ["tests/test_web_api.py", "tests/test_security.py"],
     "property tests": [
         "tests/test_postgres.py::test_any_query_parses_or_is_refused_cleanly",
