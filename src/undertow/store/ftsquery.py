@@ -155,19 +155,31 @@ def parse(query: str) -> Node:
 _PLAIN_QUERY = re.compile(r'^[\w\s"*]+$', re.UNICODE)
 
 
-def parse_lenient(query: str) -> Node:
-    """``parse``, except that a query that does not parse and is not made of plain words and
-    quotes (``ceasefire AND (``, ``U.S.-Russia``) is searched as the phrase of its words, as the
-    SQLite engine does; a malformed plain query (``"unbalanced``) is still an error."""
-    try:
-        return parse(query)
-    except SearchQueryError:
-        if not query.strip() or _PLAIN_QUERY.match(query):
-            raise
+def is_plain(query: str) -> bool:
+    """Whether ``query`` is made of words, spaces, quotes and ``*`` only: when such a query does
+    not parse, it is malformed (``"unbalanced``), not punctuation to search past."""
+    return bool(_PLAIN_QUERY.match(query))
+
+
+def phrase_words(query: str) -> tuple[str, ...]:
+    """The words of a query that is not search syntax (``ceasefire AND (``, ``U.S.-Russia``), to
+    search as one phrase; ``SearchQueryError`` when it has none."""
     terms = tuple(w.lower() for w in _WORD.findall(query))
     if not terms:
         raise SearchQueryError(f"search query {query!r} has no words to search for")
-    return Term(terms)
+    return terms
+
+
+def parse_lenient(query: str) -> Node:
+    """``parse``, except that a query that does not parse and is not plain (``is_plain``) is
+    searched as the phrase of its words, as the SQLite engine does; a malformed plain query
+    (``"unbalanced``) is still an error."""
+    try:
+        return parse(query)
+    except SearchQueryError:
+        if not query.strip() or is_plain(query):
+            raise
+    return Term(phrase_words(query))
 
 
 def _lexeme(word: str) -> str:
@@ -187,12 +199,3 @@ def to_tsquery(node: Node) -> str:
         return "!" + to_tsquery(node.right)
     assert node.left is not None
     return f"({to_tsquery(node.left)} {node.op} {to_tsquery(node.right)})"
-
-
-def words(node: Node) -> list[str]:
-    """The words the query looks for (not those it excludes), in order."""
-    if isinstance(node, Term):
-        return list(node.words)
-    if node.op == "!":
-        return []
-    return [*(words(node.left) if node.left else []), *words(node.right)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -11,7 +10,7 @@ from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from undertow.store.dialects import SearchFilters
-from undertow.store.ftsquery import _PLAIN_QUERY, SearchQueryError
+from undertow.store.ftsquery import SearchQueryError, is_plain, phrase_words
 
 __all__ = ["SQLiteDialect", "SearchQueryError"]
 
@@ -30,8 +29,6 @@ _FTS_DDL = [
         VALUES ('delete', old.seq, old.title, old.text);
         INSERT INTO documents_fts(rowid, title, text) VALUES (new.seq, new.title, new.text); END""",
 ]
-
-_TERM = re.compile(r"\w+", re.UNICODE)
 
 
 class SQLiteDialect:
@@ -74,13 +71,10 @@ class SQLiteDialect:
         try:
             return self._search(conn, query, filters, limit)
         except OperationalError as exc:  # FTS5 syntax errors ("fts5: syntax error", "no such column")
-            if _PLAIN_QUERY.match(query):  # the same rule as ftsquery.parse_lenient
+            if is_plain(query):  # the same rule as ftsquery.parse_lenient
                 raise SearchQueryError(f"cannot parse search query {query!r}: {_reason(exc)}") from exc
         # Not FTS syntax (e.g. "security-guarantees", "U.S."): search its words as a phrase.
-        terms = _TERM.findall(query)
-        if not terms:
-            raise SearchQueryError(f"search query {query!r} has no words to search for")
-        phrase = '"' + " ".join(terms) + '"'
+        phrase = '"' + " ".join(phrase_words(query)) + '"'
         return self._search(conn, phrase, filters, limit)
 
     def _search(self, conn: Connection, query: str, f: SearchFilters, limit: int) -> list[dict[str, Any]]:
