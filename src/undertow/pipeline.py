@@ -12,6 +12,7 @@ transaction per document.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import multiprocessing as mp
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -261,6 +262,10 @@ def _run(
         for item in source_errors():
             yield item, process_item(pipeline, item)
         return
+    todo = source_errors()
+    first = next(todo, None)
+    if first is None:  # nothing to process (e.g. a rerun that finds everything stored): no pool,
+        return  # so no models loaded
     Outcome = tuple[RawItem, tuple[Document, Fingerprint] | InputError]
     window: deque[tuple[RawItem, Future[Any]]] = deque()
     ready: deque[Outcome] = deque()
@@ -294,7 +299,7 @@ def _run(
             return ready.popleft()
 
     try:
-        for item in source_errors():
+        for item in itertools.chain([first], todo):
             window.append((item, pool.submit(_process, item)))
             if len(window) + len(ready) >= workers * 4:
                 yield next_result()
