@@ -28,7 +28,7 @@ import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from undertow.errors import InputError
 from undertow.ingest.sources import RawItem, Sources, units
@@ -120,6 +120,38 @@ def _sources(options: BackfillOptions) -> Sources:
     return Sources(fetcher=Fetcher(policy))
 
 
+T = TypeVar("T")
+
+
+def _mark_stored(
+    items: Iterable[T], key: Callable[[T], str | None], store: Store | None, chunk: int = 64
+) -> Iterator[tuple[T, bool]]:
+    """Each item with whether its source key (``key``; None: not a document-to-be) names a stored
+    document, looked up ``chunk`` keys at a time; never stored without a ``store``."""
+    batch: list[T] = []
+
+    def flush() -> Iterator[tuple[T, bool]]:
+        keys = [k for k in map(key, batch) if k is not None]
+        stored = store.stored_sources(keys) if store is not None and keys else set()
+        for it in batch:
+            yield it, key(it) in stored
+        batch.clear()
+
+    for it in items:
+        batch.append(it)
+        if len(batch) >= chunk:
+            yield from flush()
+    yield from flush()
+
+
+def _item_key(it: RawItem | InputError) -> str | None:
+    return None if isinstance(it, InputError) else it.source
+
+
+def _row_key(row: dict[str, Any]) -> str | None:
+    return row["source"] if row["error"] is None else None
+
+
 # --- local engine ------------------------------------------------------------------------------
 
 
@@ -130,27 +162,15 @@ def _local(
     with Store.open(db) as store:
 
         def unstored() -> Iterator[RawItem | InputError]:
-            batch: list[RawItem] = []
-
-            def flush() -> Iterator[RawItem]:
-                stored = store.stored_sources([it.source for it in batch]) if options.skip_stored else set()
-                for it in batch:
-                    if it.source in stored:
+            items = _sources(options).items(inputs)
+            for it, stored in _mark_stored(items, _item_key, store if options.skip_stored else None):
+                if not isinstance(it, InputError):
+                    report.inputs += 1
+                    if stored:
                         report.skipped += 1
                         notify("skipped", it.source)
-                    else:
-                        yield it
-                batch.clear()
-
-            for it in _sources(options).items(inputs):
-                if isinstance(it, InputError):
-                    yield it
-                    continue
-                report.inputs += 1
-                batch.append(it)
-                if len(batch) >= 64:
-                    yield from flush()
-            yield from flush()
+                        continue
+                yield it
 
         def forward(kind: str, obj: Any) -> None:
             if kind in ("saved", "error"):
@@ -198,25 +218,16 @@ def read_unit(row: dict[str, Any], options: BackfillOptions, db: str | None) -> 
     archive of a million lines is never in memory at once); with ``db``, the rows of items stored
     by an earlier run are left empty (later stages pass them over; the writer counts them as
     skipped)."""
-    chunk: list[dict[str, Any]] = []
-
-    def flush() -> Iterator[dict[str, Any]]:
-        if db:
-            stored = _store(db).stored_sources([r["source"] for r in chunk if r["error"] is None])
-            for r in chunk:
-                if r["source"] in stored and r["error"] is None:
-                    r["payload"] = None
-        yield from chunk
-        chunk.clear()
-
-    for it in _sources(options).items([row["unit"]]):
-        if isinstance(it, InputError):
-            chunk.append(_error_row(it.source, it.reason))
-        else:
-            chunk.append({"source": it.source, "payload": pickle.dumps(it), "error": None})
-        if len(chunk) >= 64:
-            yield from flush()
-    yield from flush()
+    rows = (
+        _error_row(it.source, it.reason)
+        if isinstance(it, InputError)
+        else {"source": it.source, "payload": pickle.dumps(it), "error": None}
+        for it in _sources(options).items([row["unit"]])
+    )
+    for r, stored in _mark_stored(rows, _row_key, _store(db) if db else None):
+        if stored:
+            r["payload"] = None
+        yield r
 
 
 def extract_batch(batch: Any, options: PipelineOptions) -> Any:
@@ -300,26 +311,17 @@ class Write:
     def __call__(self, batch: Any) -> Any:
         import pandas as pd
 
-        out: dict[str, list[Any]] = {"source": [], "outcome": [], "doc_id": [], "error": []}
+        rows = []
         for source, payload, error in zip(batch["source"], batch["payload"], batch["error"], strict=True):
-            out["source"].append(source)
-            if payload is None and error is None:
-                out["outcome"].append("skipped")
-                out["doc_id"].append(None)
-                out["error"].append(None)
-                continue
+            row = {"source": source, "outcome": "skipped", "doc_id": None, "error": error}
             if error is not None:
                 self.store.record_error(source, error)
-                out["outcome"].append("error")
-                out["doc_id"].append(None)
-                out["error"].append(error)
-                continue
-            doc, fp = pickle.loads(payload)
-            res = self.store.save_document(doc, fp)
-            out["outcome"].append(res.outcome)
-            out["doc_id"].append(res.doc_id)
-            out["error"].append(None)
-        return pd.DataFrame(out)
+                row["outcome"] = "error"
+            elif payload is not None:
+                res = self.store.save_document(*pickle.loads(payload))
+                row["outcome"], row["doc_id"] = res.outcome, res.doc_id
+            rows.append(row)
+        return pd.DataFrame(rows, columns=["source", "outcome", "doc_id", "error"])
 
 
 # --- Ray engine --------------------------------------------------------------------------------
@@ -336,17 +338,16 @@ def _ray(
 
     report = BackfillReport("ray")
     db = _absolute(db)  # Ray's workers may run in another folder
+    unit_rows: list[dict[str, str]] = []
     with Store.open(db) as store:  # migrate once, here, before the writers open it
         sqlite = store.engine.dialect.name == "sqlite"
-    unit_rows: list[dict[str, str]] = []
-    for u in units(inputs):
-        if isinstance(u, InputError):
-            report.errors.append(u)
-            notify("error", u)
-            with Store.open(db, create=False) as store:
+        for u in units(inputs):
+            if isinstance(u, InputError):
+                report.errors.append(u)
+                notify("error", u)
                 store.record_error(u.source, u.reason)
-        else:
-            unit_rows.append({"unit": u})
+            else:
+                unit_rows.append({"unit": u})
     writers = 1 if sqlite else (options.writers or 2)
 
     started_here = not ray.is_initialized()
