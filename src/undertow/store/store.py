@@ -79,15 +79,13 @@ class Store:
         a new URL) changes nothing. A near-duplicate is stored too, for provenance, with
         ``duplicate_of`` naming its cluster's canonical document: the earliest published one.
         """
-        for attempt in range(3):
-            try:
-                return self._save_document(doc, fp)
-            except IntegrityError:
-                # another writer stored the same id or URL between our read and our insert
-                # (PostgreSQL with several workers): the retry finds it and changes nothing
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return self._save_document(doc, fp)
+        except IntegrityError:
+            # another process stored the same id or URL between our lookup and our insert (on
+            # SQLite, whose lookup runs before the write lock is taken): the second try finds
+            # it and changes nothing
+            return self._save_document(doc, fp)
 
     def _save_document(self, doc: Document, fp: Fingerprint) -> SaveResult:
         chash = content_hash(doc.text)
