@@ -4,7 +4,7 @@ the text, spans are never inverted, and nothing but the documented errors escape
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from undertow.errors import UndertowError
@@ -88,6 +88,7 @@ taxonomy_like = st.fixed_dictionaries(
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(json_like, taxonomy_like))
+@example({"narratives": [{"id": "a", "label": "A", "subnarratives": False}]})  # found by this test
 def test_taxonomy_loader_accepts_or_names_the_problem(raw: object) -> None:
     from undertow.narratives.taxonomy import parse_taxonomy
 

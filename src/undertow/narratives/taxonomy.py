@@ -232,7 +232,11 @@ class _Builder:
             return
         if parent is not None:
             raise self.fail(where, "a sub-narrative cannot have sub-narratives (two levels only)")
-        for i, (child, child_label) in enumerate(_items(children)):
+        try:
+            kids = _items(children)
+        except TypeError as exc:  # subnarratives: false, 3, ...
+            raise self.fail(f"{where}.subnarratives", f"expected a list or a mapping, got {exc}") from exc
+        for i, (child, child_label) in enumerate(kids):
             self.add(child, f"{where}.subnarratives[{i}]", node, child_label)
 
     def _sentences(self, raw: Any, where: str) -> list[str]:
