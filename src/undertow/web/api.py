@@ -365,8 +365,10 @@ async def put_taxonomy(request: Request) -> dict[str, Any]:
     path = _taxonomy_file(web)
     raw_bytes = await request.body()
     try:
-        _no_aliases(raw_bytes)
-        raw = yaml.safe_load(raw_bytes.decode("utf-8"))
+        text = raw_bytes.decode("utf-8")
+        if _flow_depth(text) > MAX_FLOW_DEPTH:
+            raise HTTPException(400, "the body is nested too deeply")
+        raw = yaml.load(text, Loader=_TaxonomyLoader)
         # JSON may escape lone surrogates ("\\ud800"), which no UTF-8 file can hold
         json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8")
     except (UnicodeError, yaml.YAMLError) as exc:
@@ -655,9 +657,29 @@ def ingest(request: Request, body: Annotated[IngestIn, Body()]) -> dict[str, Any
     }
 
 
-def _no_aliases(raw: bytes) -> None:
-    """Refuse YAML anchors and aliases (``&a`` / ``*a``): a taxonomy needs none, and nested
-    aliases expand a small body into billions of nodes (the "billion laughs")."""
-    for event in yaml.parse(raw.decode("utf-8"), Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+#: Brackets deeper than this are refused before parsing (PyYAML's scanner is quadratic in the
+#: nesting of flow collections: 50,000 ``[`` cost it minutes); a taxonomy needs a handful.
+MAX_FLOW_DEPTH = 100
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` in ``text`` (brackets inside strings count too:
+    an over-estimate that no taxonomy comes near)."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+class _TaxonomyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases (``*a``): a taxonomy needs none, and nested aliases expand
+    a small body into billions of nodes (the "billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
             raise HTTPException(400, "YAML anchors and aliases are not accepted in a taxonomy")
+        return super().compose_node(parent, index)
