@@ -74,6 +74,8 @@ def test_writes_have_their_own_stricter_limit(demo_copy: str) -> None:
         assert c.get("/api/stats").status_code == 200  # reads still flow
 
 
+# an expanded bomb would hang: bounded by a timeout on the test body (not its fixtures), not timed
+@pytest.mark.timeout(60, func_only=True)
 def test_yaml_bomb_and_deep_bodies_are_refused_quickly(demo_copy: str, tmp_path: Path) -> None:
     tax = tmp_path / "t.yaml"
     tax.write_text(
@@ -86,10 +88,8 @@ def test_yaml_bomb_and_deep_bodies_are_refused_quickly(demo_copy: str, tmp_path:
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)
     )
     with TestClient(create_app(cfg)) as c:
-        t0 = time.perf_counter()
         r = c.put("/api/taxonomy", content=bomb, headers={**AUTH, "Content-Type": "application/yaml"})
         assert r.status_code == 400 and "aliases" in r.json()["error"]
-        assert time.perf_counter() - t0 < 30  # a bound against a hang, not a speed target
         deep = "[" * 50_000 + "]" * 50_000
         r = c.put("/api/taxonomy", content=deep, headers={**AUTH, "Content-Type": "application/yaml"})
         assert r.status_code == 400
