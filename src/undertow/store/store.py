@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from undertow.config import db_url
@@ -32,6 +32,16 @@ from undertow.store.schema import (
 from undertow.store.schema import statements as statements_table
 
 Outcome = Literal["stored", "duplicate", "unchanged"]
+_INSERT_DOCUMENT = insert(documents)
+_INSERT_MINHASH = insert(doc_minhash)
+_BY_ID_OR_URL = select(documents.c.id, documents.c.duplicate_of).where(
+    (documents.c.id == bindparam("id")) | (documents.c.url == bindparam("url"))
+)
+_BY_HASH = (
+    select(documents.c.id, documents.c.duplicate_of)
+    .where(documents.c.content_hash == bindparam("hash"))
+    .limit(1)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,16 +102,10 @@ class Store:
         with self.engine.begin() as conn:
             self.dialect.lock_documents(conn)
             existing = conn.execute(
-                select(documents.c.id, documents.c.duplicate_of).where(
-                    (documents.c.id == doc.id) | ((documents.c.url == doc.url) if doc.url else False)
-                )
-            ).first()
+                _BY_ID_OR_URL, {"id": doc.id, "url": doc.url}
+            ).first()  # (NULL = NULL: no)
             if existing is None and not doc.url:
-                existing = conn.execute(
-                    select(documents.c.id, documents.c.duplicate_of)
-                    .where(documents.c.content_hash == chash)
-                    .limit(1)
-                ).first()
+                existing = conn.execute(_BY_HASH, {"hash": chash}).first()
             if existing is not None:
                 doc.id = existing.id
                 doc.duplicate_of = existing.duplicate_of
@@ -115,8 +119,9 @@ class Store:
                     doc.duplicate_of = None
                 else:
                     doc.duplicate_of = canonical.id
-            conn.execute(insert(documents).values(**self._clean(_row(doc, chash, fp.words))))
-            conn.execute(insert(doc_minhash).values(doc_id=doc.id, signature=fp.signature))
+            # (parameters beside the statement, not in it: SQLAlchemy then reuses the compiled insert)
+            conn.execute(_INSERT_DOCUMENT, self._clean(_row(doc, chash, fp.words)))
+            conn.execute(_INSERT_MINHASH, {"doc_id": doc.id, "signature": fp.signature})
             if fp.bands:
                 conn.execute(
                     insert(doc_lsh),
@@ -147,9 +152,7 @@ class Store:
 
     def _find_canonical(self, conn: Any, fp: Fingerprint, chash: str) -> _Canonical | None:
         """The canonical document of the cluster ``fp`` belongs to, if any."""
-        hit = conn.execute(
-            select(documents.c.id, documents.c.duplicate_of).where(documents.c.content_hash == chash).limit(1)
-        ).first()
+        hit = conn.execute(_BY_HASH, {"hash": chash}).first()
         cand_id: str | None = None
         if hit is not None:
             cand_id = hit.duplicate_of or hit.id
