@@ -25,6 +25,7 @@ from undertow.config import DEFAULT_LANGUAGES
 from undertow.errors import InputError
 from undertow.ingest.dedupe import Fingerprint, fingerprint
 from undertow.ingest.extract import Extracted, decode_bytes, extract_html, extract_plain_text
+from undertow.ingest.extract import preload as preload_extraction
 from undertow.ingest.sources import RawItem, Sources
 from undertow.knowledge.outlets import OutletRegistry, default_registry
 from undertow.language.langid import get_identifier
@@ -317,6 +318,7 @@ def _pool(options: PipelineOptions, workers: int) -> ProcessPoolExecutor:
         _worker_pipeline is None or _worker_pipeline.options != options
     ):
         _worker_pipeline = Pipeline(options)
+        preload_extraction()
         if options.annotate:
             from undertow.language.annotate import default_annotator
 

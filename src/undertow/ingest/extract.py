@@ -39,7 +39,7 @@ from undertow.ingest import _body, _header, textdump
 from undertow.ingest.encoding import decode_bytes
 from undertow.language.dates import EN_MONTHS, RU_MONTHS_GENITIVE, UK_MONTHS_GENITIVE
 
-__all__ = ["Extracted", "decode_bytes", "extract_html", "extract_plain_text"]
+__all__ = ["Extracted", "decode_bytes", "extract_html", "extract_plain_text", "preload"]
 
 _log = logging.getLogger(__name__)
 
@@ -54,6 +54,13 @@ class Extracted:
     sitename: str | None = None
     url: str | None = None
     language_hint: str | None = None
+
+
+def preload() -> None:
+    """Import the extraction libraries now (they load at first use otherwise): called before
+    worker processes fork, so that each does not import them again."""
+    import htmldate  # noqa: F401
+    import trafilatura.metadata  # noqa: F401
 
 
 # =========================================================================== plain text
