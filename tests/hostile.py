@@ -181,25 +181,15 @@ def _broken_bytes() -> list[Case]:
     out.append(Case("nul-text", "NUL bytes", "nul-text.txt", (EN + "\x00\x00" + EN).encode(), "stored"))
     out.append(Case("nul-only", "NUL bytes", "nul-only.html", b"\x00" * 4096, "error"))
     html = page(EN)
+    kept = ("Lavrov",)
     out += [
-        Case(
-            "bom-utf8", "BOM", "bom-utf8.html", b"\xef\xbb\xbf" + html.encode(), "stored", decoded=("Lavrov",)
-        ),
-        Case(
-            "bom-utf16le",
-            "BOM",
-            "bom-utf16le.html",
-            b"\xff\xfe" + html.encode("utf-16-le"),
-            "stored",
-            decoded=("Lavrov",),
-        ),
-        Case(
-            "bom-utf16be",
-            "BOM",
-            "bom-utf16be.html",
-            b"\xfe\xff" + html.encode("utf-16-be"),
-            "stored",
-            decoded=("Lavrov",),
+        *(
+            Case(f"bom-{name}", "BOM", f"bom-{name}.html", bom + html.encode(codec), "stored", decoded=kept)
+            for name, bom, codec in (
+                ("utf8", b"\xef\xbb\xbf", "utf-8"),
+                ("utf16le", b"\xff\xfe", "utf-16-le"),
+                ("utf16be", b"\xfe\xff", "utf-16-be"),
+            )
         ),
         Case("bom-utf32", "BOM", "bom-utf32.html", html.encode("utf-32"), "either"),
         Case(

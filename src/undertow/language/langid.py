@@ -47,7 +47,7 @@ class LanguageIdentifier:
         """The language of ``text`` and a confidence; ``(None, 0.0)`` when there are no letters."""
         if _THREE_LETTERS.search(text) is None:
             return None, 0.0
-        rule = self._cyrillic_rule(text) if _CYR.search(text) else None
+        rule = self._cyrillic_rule(text)
         if rule:
             return rule
         lang, prob = self._model_language(text)
@@ -83,6 +83,8 @@ class LanguageIdentifier:
         return "ru", 0.6
 
     def _cyrillic_rule(self, text: str) -> tuple[str, float] | None:
+        if _CYR.search(text) is None:  # most text: no need to count letters
+            return None
         cyr = _CYR.findall(text.lower())
         if len(cyr) < 0.5 * len(_LETTER.findall(text)):
             return None

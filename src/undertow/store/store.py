@@ -104,14 +104,15 @@ class Store:
             existing = conn.execute(
                 _BY_ID_OR_URL, {"id": doc.id, "url": doc.url}
             ).first()  # (NULL = NULL: no)
+            same_text = conn.execute(_BY_HASH, {"hash": chash}).first() if existing is None else None
             if existing is None and not doc.url:
-                existing = conn.execute(_BY_HASH, {"hash": chash}).first()
+                existing = same_text  # the same text without a URL: already stored
             if existing is not None:
                 doc.id = existing.id
                 doc.duplicate_of = existing.duplicate_of
                 return SaveResult("unchanged", existing.id, existing.duplicate_of)
 
-            canonical = self._find_canonical(conn, fp, chash)
+            canonical = self._find_canonical(conn, fp, same_text)
             members_to_repoint: str | None = None
             if canonical is not None:
                 if _is_original(doc, canonical):
@@ -150,9 +151,9 @@ class Store:
         """The row's strings as the engine can store them (no NUL on PostgreSQL)."""
         return {k: self.dialect.clean_text(v) if isinstance(v, str) else v for k, v in row.items()}
 
-    def _find_canonical(self, conn: Any, fp: Fingerprint, chash: str) -> _Canonical | None:
-        """The canonical document of the cluster ``fp`` belongs to, if any."""
-        hit = conn.execute(_BY_HASH, {"hash": chash}).first()
+    def _find_canonical(self, conn: Any, fp: Fingerprint, hit: Any) -> _Canonical | None:
+        """The canonical document of the cluster ``fp`` belongs to, if any (``hit``: a stored
+        document with the same text, if any)."""
         cand_id: str | None = None
         if hit is not None:
             cand_id = hit.duplicate_of or hit.id
