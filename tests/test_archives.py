@@ -96,6 +96,31 @@ def test_truncated_warc_keeps_what_came_before(tmp_path: Path) -> None:
     assert "ends inside a record" in items[-1].reason
 
 
+def test_response_without_a_body_is_skipped(tmp_path: Path) -> None:
+    """A response record whose block is empty (Content-Length: 0) is passed over; the records
+    after it are still read."""
+    recs = _archive()
+    path = tmp_path / "empty.warc"
+    path.write_bytes(recs[2] + _record("response", "https://e.example/empty", b"") + recs[6])
+    assert [i.url for i in _items(path)] == ["https://a.example/1", "https://c.example/3"]
+
+
+def test_corrupt_gzipped_jsonl_is_one_error_after_the_lines_before(tmp_path: Path) -> None:
+    """A .jsonl.gz whose compressed stream breaks midway: the lines before the damage are read,
+    then one error names the file and line; nothing is raised."""
+    line = json.dumps({"url": "https://j.example/1", "text": "The talks resume next week in Geneva."})
+    good = gzip.compress((line + "\n").encode())
+    filler = gzip.compress(
+        "".join(json.dumps({"text": f"line {i} " * 40}) + "\n" for i in range(400)).encode()
+    )
+    path = tmp_path / "broken.jsonl.gz"
+    path.write_bytes(good + filler[:60] + bytes(b ^ 0x5A for b in filler[60:4000]))
+    items = list(Sources().items([str(path)]))
+    assert isinstance(items[0], RawItem) and items[0].url == "https://j.example/1"
+    assert isinstance(items[-1], InputError) and items[-1].source.startswith(f"{path}:")
+    assert "cannot read further" in items[-1].reason
+
+
 def test_not_a_warc_file_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "x.warc"
     path.write_bytes(b"<html>not an archive</html>\r\n\r\n")

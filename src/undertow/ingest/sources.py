@@ -11,6 +11,7 @@ import datetime as dt
 import gzip
 import io
 import json
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,18 +146,18 @@ class Sources:
             n += 1
             try:
                 raw = fh.readline(MAX_FILE_BYTES + 1)
-            except (OSError, EOFError) as exc:
+                if len(raw) > MAX_FILE_BYTES and not raw.endswith(b"\n"):
+                    yield InputError(f"{source}:{n}", f"record longer than {MAX_FILE_BYTES // 2**20} MiB")
+                    while raw and not raw.endswith(b"\n"):  # the rest of the long line
+                        raw = fh.readline(MAX_FILE_BYTES + 1)
+                    continue
+            except (OSError, EOFError, zlib.error) as exc:  # (a corrupt .gz raises zlib.error)
                 yield InputError(f"{source}:{n}", f"cannot read further: {exc}")
                 return
             if not raw:
                 if not seen:
                     yield InputError(source, "empty file")
                 return
-            if len(raw) > MAX_FILE_BYTES and not raw.endswith(b"\n"):
-                yield InputError(f"{source}:{n}", f"record longer than {MAX_FILE_BYTES // 2**20} MiB")
-                while raw and not raw.endswith(b"\n"):  # the rest of the long line
-                    raw = fh.readline(MAX_FILE_BYTES + 1)
-                continue
             try:
                 line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
             except UnicodeDecodeError as exc:

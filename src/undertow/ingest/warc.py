@@ -28,11 +28,6 @@ MAX_PAYLOAD_BYTES = 20 * 1024 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 
 
-def is_warc(path: Path) -> bool:
-    name = path.name.lower()
-    return name.endswith((".warc", ".warc.gz"))
-
-
 def read_warc(path: Path) -> Iterator[RawItem | InputError]:
     source = str(path)
     try:
@@ -125,7 +120,7 @@ def _response(headers: dict[str, str], block: bytes, source: str) -> RawItem | N
     head, sep, body = block.partition(b"\r\n\r\n")
     if not sep:
         head, sep, body = block.partition(b"\n\n")
-    status_line, *header_lines = head.decode("latin-1").splitlines()
+    status_line, *header_lines = head.decode("latin-1").splitlines() or [""]
     parts = status_line.split()
     if len(parts) < 2 or not parts[0].startswith("HTTP/") or parts[1] != "200":
         return None
