@@ -74,6 +74,15 @@ def test_writes_have_their_own_stricter_limit(demo_copy: str) -> None:
         assert c.get("/api/stats").status_code == 200  # reads still flow
 
 
+def test_login_attempts_are_limited_like_writes(demo_db: str) -> None:
+    """Guessing the token at /login meets the write limit (the page itself needs no session)."""
+    cfg = WebConfig(db=demo_db, token=TOKEN, rate_limit=6000, write_rate_limit=6)
+    with TestClient(create_app(cfg)) as c:
+        codes = [c.post("/login", data={"token": f"guess-{i}"}).status_code for i in range(5)]
+        assert codes[0] == 401 and codes[-1] == 429
+        assert c.get("/login").status_code == 200  # the form still opens
+
+
 # an expanded bomb would hang: bounded by a timeout on the test body (not its fixtures), not timed
 @pytest.mark.timeout(60, func_only=True)
 def test_yaml_bomb_and_deep_bodies_are_refused_quickly(demo_copy: str, tmp_path: Path) -> None:

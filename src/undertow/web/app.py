@@ -343,7 +343,7 @@ def create_app(config: WebConfig | None = None, **kwargs: Any) -> FastAPI:
 
     @app.middleware("http")
     async def rate_limits(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if not _public(request.url.path):
+        if not _unlimited(request.url.path):
             client = request.client.host if request.client else "unknown"
             limiter = writes_limit if request.method in WRITE_METHODS else reads_limit
             wait = limiter.check(client)
@@ -395,6 +395,12 @@ def _warm(web: Web) -> None:
 
 def _public(path: str) -> bool:
     return path.startswith("/static/") or path in ("/login", "/healthz")
+
+
+def _unlimited(path: str) -> bool:
+    """Paths outside the rate limits: health checks and static files (not ``/login``, where a
+    limit is what stops token guessing)."""
+    return path.startswith("/static/") or path == "/healthz"
 
 
 def _safe_next(path: str) -> str:
