@@ -114,6 +114,7 @@ def test_case(batch: Batch, case: Case) -> None:
         line2 = f"{path}:2"
         stored = [s for s in stored if s == line2 or s.startswith(line2 + " ")]
         failed = [s for s in failed if s == line2 or s.startswith(line2 + " ")]
+        assert stored or failed, f"{case.name}: the hostile line was neither stored nor reported"
     if case.expect == "stored":
         assert stored and not failed, (case.name, [batch.errors[s] for s in failed])
     elif case.expect == "error":

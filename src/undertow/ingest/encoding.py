@@ -255,6 +255,8 @@ def _detect(data: bytes) -> tuple[str, str]:
         return "utf-8", "replace"
     enc, score = _guess_single_byte(data)
     if score >= 0.6:
+        if len(_UTF8_AMONG_ASCII.findall(data)) >= 2:
+            return "utf-8", _mixed_handler(enc)  # a UTF-8 page with a legacy-encoded part pasted in
         return enc, "strict"
     try:
         from charset_normalizer import from_bytes
@@ -267,6 +269,31 @@ def _detect(data: bytes) -> tuple[str, str]:
     except Exception:  # pragma: no cover - detector bugs must not break ingest
         pass
     return enc, "replace"
+
+
+# UTF-8 sequences with ASCII on both sides ("café", " — "): where a single-byte page has a
+# valid-looking sequence by chance, it sits inside a run of other high bytes (a Cyrillic word)
+_UTF8_AMONG_ASCII = re.compile(
+    rb"(?<![\x80-\xff])(?:[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3})+"
+    rb"(?![\x80-\xff])"
+)
+
+
+def _mixed_handler(enc: str) -> str:
+    """The name of a decoding error handler that reads the bytes UTF-8 rejects as ``enc``
+    (registered once per encoding): ``data.decode("utf-8", errors=name)`` then decodes a UTF-8
+    page with a pasted legacy-encoded paragraph correctly in both parts."""
+    name = f"undertow-else-{enc}"
+    try:
+        codecs.lookup_error(name)
+    except LookupError:
+
+        def read_as(exc: UnicodeError) -> tuple[str, int]:
+            assert isinstance(exc, UnicodeDecodeError)
+            return exc.object[exc.start : exc.end].decode(enc, errors="replace"), exc.end
+
+        codecs.register_error(name, read_as)
+    return name
 
 
 def _accept_declared(data: bytes, name: str) -> tuple[str, str] | None:
