@@ -77,6 +77,10 @@ def run_group(name: str, targets: list[str]) -> dict[str, Any]:
             counts[outcome] += 1
             if outcome == "failed":
                 failures.append(f"{case.get('classname')}::{case.get('name')}")
+    if proc.returncode != 0 and not failures:  # a collection error, a test id that is gone, ...
+        tail = ((proc.stdout + proc.stderr).strip().splitlines() or ["(no output)"])[-1]
+        failures.append(f"pytest exited {proc.returncode}: {tail}")
+        counts["failed"] += 1
     return {
         "group": name,
         "targets": targets,
@@ -95,6 +99,8 @@ def main() -> None:
     ap.add_argument("--skip-load", action="store_true")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    for stale in OUT.glob("hostile-*.json"):  # written by the tests of this run, not read from an old one
+        stale.unlink()
     groups = []
     for name, targets in GROUPS.items():
         g = run_group(name, targets)
