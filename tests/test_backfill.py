@@ -140,10 +140,11 @@ def test_kill_9_mid_run_then_rerun_stores_each_document_once(target: str, refere
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    at_kill = _wait_for_documents(target, 8, proc)
+    _wait_for_documents(target, 8, proc)
     os.killpg(proc.pid, signal.SIGKILL)  # the parent (the writer) and its worker processes
     proc.wait(30)
-    assert at_kill < reference["documents"]
+    assert proc.returncode == -signal.SIGKILL  # killed, not finished between the count and the kill
+    assert _counts(target)["documents"] < reference["documents"]
     _integrity(target)
     rerun = _rerun_and_check(cmd(target, "local"), target, reference)
     assert ("already stored" if command == "backfill" else "unchanged") in rerun.stdout
@@ -198,7 +199,6 @@ def test_ray_backfill_survives_a_killed_worker(tmp_path: Path, reference) -> Non
         text=True,
         start_new_session=True,
     )
-    killed = []
     try:
         # an annotate actor once it works (its models loaded), then the writer once it has written
         for stage, stored in (("MapBatches(Annotate))", 0), ("MapBatches(Write))", 3)):
@@ -207,12 +207,10 @@ def test_ray_backfill_survives_a_killed_worker(tmp_path: Path, reference) -> Non
                 assert proc.poll() is None and time.monotonic() < deadline, f"no {stage} worker to kill"
                 time.sleep(0.1)
             os.kill(victims[0], signal.SIGKILL)
-            killed.append(stage)
         output, _ = proc.communicate(timeout=600)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert len(killed) == 2
     assert proc.returncode == 0, output[-3000:]
     assert "backfill (ray)" in output
     _rerun_and_check(_backfill_cmd(db, "local"), db, reference)
