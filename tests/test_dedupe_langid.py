@@ -68,3 +68,16 @@ def test_paragraph_spans_are_ordered_and_inside(text: str) -> None:
         assert prev <= s < e <= len(text)
         assert text[s:e] == text[s:e].strip()
         prev = e
+
+
+def test_paragraphs_the_model_is_unsure_of_take_the_documents_language() -> None:
+    """A product name or a line of code between English paragraphs is not given a language of
+    its own (fastText rates such lines low for every language), and does not vote."""
+    text = (
+        "The foreign minister said the talks in Geneva were constructive and would resume soon.\n\n"
+        "- Design: Flip-out LCD, mic input, no EVF\n\n"
+        "Officials in Kyiv said the delegations had agreed on the order of the next meetings."
+    )
+    lang, paras = get_identifier().paragraphs(text)
+    assert lang == "en" and [p.language for p in paras] == ["en", "en", "en"]
+    assert get_identifier().classify("- Design: Flip-out LCD, mic input, no EVF")[1] < 0.5  # best: French

@@ -54,21 +54,16 @@ class LanguageIdentifier:
         return self._cyrillic_check(text, lang, prob)
 
     def _model_language(self, text: str) -> tuple[str, float]:
-        """The configured language the model rates highest, with its probability renormalised over
-        the configured languages among the model's ten best answers (it rates all 176; the rest
-        share little probability), or among all 176 when none of the ten is configured."""
+        """The configured language the model rates highest, with the model's probability for it
+        (among its ten best answers; among all 176 when none of the ten is configured)."""
         flat = " ".join(text.split())
         labels, probs = self._model.predict(flat, k=10, threshold=0.0)
         if not any(label in self._labels for label in labels):
             labels, probs = self._model.predict(flat, k=-1, threshold=0.0)
-        best, best_p, total = self.languages[0], 0.0, 0.0
-        for label, p in zip(labels, probs, strict=True):
-            lang = self._labels.get(label)
-            if lang is not None:
-                total += float(p)
-                if p > best_p:
-                    best, best_p = lang, float(p)
-        return best, (best_p / total if total > 0 else 0.0)
+        for label, p in zip(labels, probs, strict=True):  # best first
+            if label in self._labels:
+                return self._labels[label], float(p)
+        return self.languages[0], 0.0
 
     def _cyrillic_check(self, text: str, lang: str, prob: float) -> tuple[str, float]:
         """Short Russian texts without ы/э/ё are often taken for Bulgarian or Serbian: keep those
