@@ -18,7 +18,7 @@ from conftest import DEMO
 from undertow.backfill import BackfillOptions, backfill
 from undertow.pipeline import PipelineOptions
 from undertow.store import Store
-from undertow.store.schema import documents, events, statements
+from undertow.store.schema import documents, events, feed_items, statements
 
 ROOT = Path(__file__).resolve().parents[1]
 UNDERTOW = [str(Path(sys.executable).parent / "undertow")]
@@ -38,6 +38,12 @@ def _counts(db: str) -> dict[str, int]:
             "statements": conn.execute(select(func.count()).select_from(statements)).scalar() or 0,
             "events": conn.execute(select(func.count()).select_from(events)).scalar() or 0,
         }
+
+
+def _feed_items(db: str) -> int:
+    """Feed entries remembered as read (the feed reader skips them at the next poll)."""
+    with Store.open(db, create=False) as s, s.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(feed_items)).scalar() or 0
 
 
 def _integrity(db: str) -> None:
@@ -60,6 +66,13 @@ def reference(demo_db: str) -> dict[str, int]:
     return _counts(demo_db)
 
 
+@pytest.fixture(scope="module")
+def reference_feed_items(demo_db: str) -> int:
+    n = _feed_items(demo_db)
+    assert n > 0  # the demo corpus has a feed
+    return n
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def target(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -67,14 +80,18 @@ def target(request, tmp_path: Path) -> str:
     return request.getfixturevalue("pg_url")
 
 
-def test_local_backfill_stores_what_ingest_stores_and_resumes(target: str, reference) -> None:
+def test_local_backfill_stores_what_ingest_stores_and_resumes(
+    target: str, reference, reference_feed_items: int
+) -> None:
     report = backfill([str(DEMO)], target, options=BackfillOptions(engine="local", workers=2))
     assert report.failed == 0 and report.skipped == 0
     assert _counts(target) == reference
+    assert _feed_items(target) == reference_feed_items
     again = backfill([str(DEMO)], target, options=BackfillOptions(engine="local", workers=2))
-    # every input whose document is stored is skipped; the one page whose URL another page
-    # already stored is processed again and found unchanged
-    assert again.skipped == reference["documents"]
+    # the feed's entries are not read again (the feed remembers them); every other input whose
+    # document is stored is skipped; the one page whose URL another page already stored is
+    # processed again and found unchanged
+    assert again.skipped == reference["documents"] - reference_feed_items
     assert again.stored == again.duplicates == 0 and again.unchanged == report.unchanged
     assert _counts(target) == reference
 
@@ -186,7 +203,7 @@ def _ray_workers(stage: str) -> list[int]:
 
 
 @pytest.mark.timeout(900)
-def test_ray_backfill_survives_a_killed_worker(tmp_path: Path, reference) -> None:
+def test_ray_backfill_survives_a_killed_worker(tmp_path: Path, reference, reference_feed_items: int) -> None:
     """Kill -9 an annotate actor mid-run: Ray restarts it and retries its batch; whatever the run
     did, the rerun ends with every document of the corpus stored exactly once."""
     pytest.importorskip("ray")
@@ -213,4 +230,5 @@ def test_ray_backfill_survives_a_killed_worker(tmp_path: Path, reference) -> Non
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 0, output[-3000:]
     assert "backfill (ray)" in output
+    assert _feed_items(db) == reference_feed_items  # the Ray writer remembers feed entries too
     _rerun_and_check(_backfill_cmd(db, "local"), db, reference)

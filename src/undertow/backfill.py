@@ -67,7 +67,7 @@ class BackfillOptions:
 @dataclass
 class BackfillReport:
     engine: str
-    inputs: int = 0  # raw items read (documents-to-be)
+    inputs: int = 0  # raw items read (documents-to-be) and inputs that could not be read
     skipped: int = 0  # already stored by an earlier run
     stored: int = 0
     duplicates: int = 0
@@ -113,11 +113,9 @@ def _quiet(kind: str, detail: Any) -> None:
     return None
 
 
-def _sources(options: BackfillOptions) -> Sources:
-    from undertow.ingest.fetch import Fetcher, FetchPolicy
-
-    policy = FetchPolicy(allow_private=options.allow_private, respect_robots=options.robots)
-    return Sources(fetcher=Fetcher(policy))
+def _sources(options: BackfillOptions, store: Store) -> Sources:
+    """The inputs' reader; ``store`` remembers feeds (seen entries, ETag and Last-Modified)."""
+    return Sources.fetching(store, allow_private=options.allow_private, robots=options.robots)
 
 
 T = TypeVar("T")
@@ -162,14 +160,14 @@ def _local(
     with Store.open(db) as store:
 
         def unstored() -> Iterator[RawItem | InputError]:
-            items = _sources(options).items(inputs)
+            items = _sources(options, store).items(inputs)
             for it, stored in _mark_stored(items, _item_key, store if options.skip_stored else None):
-                if not isinstance(it, InputError):
-                    report.inputs += 1
-                    if stored:
-                        report.skipped += 1
-                        notify("skipped", it.source)
-                        continue
+                report.inputs += 1
+                if stored:  # (never an InputError: those have no source key)
+                    assert not isinstance(it, InputError)
+                    report.skipped += 1
+                    notify("skipped", it.source)
+                    continue
                 yield it
 
         def forward(kind: str, obj: Any) -> None:
@@ -184,9 +182,9 @@ def _local(
 
 # --- the stages as Ray Data functions ----------------------------------------------------------
 # Rows are {"source": str, "payload": bytes | None, "error": str | None}; the payload is a pickled
-# RawItem after reading and a pickled (Document, Fingerprint) after extraction. A row without a
-# payload is passed on untouched: with an error, a stage failed on it (the writer records it and
-# the rest of the batch goes on); without one, it was stored by an earlier run (skipped).
+# RawItem after reading and a pickled (Document, Fingerprint, RawItem.feed) after extraction. A
+# row without a payload is passed on untouched: with an error, a stage failed on it (the writer
+# records it and the rest of the batch goes on); without one, it was stored by an earlier run.
 
 _PIPELINES: dict[PipelineOptions, Pipeline] = {}
 
@@ -204,6 +202,7 @@ def _error_row(source: str, reason: str) -> dict[str, Any]:
 
 
 _STORES: dict[str, Store] = {}
+_SOURCES: dict[tuple[str, bool, bool], Sources] = {}
 
 
 def _store(db: str) -> Store:
@@ -213,18 +212,22 @@ def _store(db: str) -> Store:
     return _STORES[db]
 
 
-def read_unit(row: dict[str, Any], options: BackfillOptions, db: str | None) -> Iterator[dict[str, Any]]:
+def read_unit(row: dict[str, Any], options: BackfillOptions, db: str) -> Iterator[dict[str, Any]]:
     """Read one input unit (a file, a folder's file, a URL) into raw-item rows, as a stream (an
-    archive of a million lines is never in memory at once); with ``db``, the rows of items stored
-    by an earlier run are left empty (later stages pass them over; the writer counts them as
-    skipped)."""
+    archive of a million lines is never in memory at once); with ``options.skip_stored``, the rows
+    of items stored by an earlier run are left empty (later stages pass them over; the writer
+    counts them as skipped). One reader per process and database: the fetcher's per-host spacing
+    and robots.txt cache hold across the units the process reads."""
+    key = (db, options.allow_private, options.robots)
+    if key not in _SOURCES:
+        _SOURCES[key] = _sources(options, _store(db))
     rows = (
         _error_row(it.source, it.reason)
         if isinstance(it, InputError)
         else {"source": it.source, "payload": pickle.dumps(it), "error": None}
-        for it in _sources(options).items([row["unit"]])
+        for it in _SOURCES[key].items([row["unit"]])
     )
-    for r, stored in _mark_stored(rows, _row_key, _store(db) if db else None):
+    for r, stored in _mark_stored(rows, _row_key, _store(db) if options.skip_stored else None):
         if stored:
             r["payload"] = None
         yield r
@@ -241,8 +244,9 @@ def extract_batch(batch: Any, options: PipelineOptions) -> Any:
             errors.append(error)
             continue
         try:
-            doc = pipe.extract(pickle.loads(payload))
-            payloads.append(pickle.dumps((doc, fingerprint(doc.text))))
+            item = pickle.loads(payload)
+            doc = pipe.extract(item)
+            payloads.append(pickle.dumps((doc, fingerprint(doc.text), item.feed)))
             errors.append(None)
         except InputError as err:
             payloads.append(None)
@@ -272,14 +276,14 @@ class _DocumentStage:
         for i, payload in enumerate(payloads):
             if payload is None:
                 continue
-            doc, fp = pickle.loads(payload)
+            doc, fp, feed = pickle.loads(payload)
             try:
                 getattr(self.pipe, self.stage)(doc)
             except Exception as exc:
                 payloads[i], errors[i] = None, f"internal error in {self.stage}: {type(exc).__name__}: {exc}"
                 log.exception("%s of %s", self.stage, doc.source)
                 continue
-            payloads[i] = pickle.dumps((doc, fp))
+            payloads[i] = pickle.dumps((doc, fp, feed))
         batch["payload"], batch["error"] = payloads, errors
         return batch
 
@@ -318,7 +322,10 @@ class Write:
                 self.store.record_error(source, error)
                 row["outcome"] = "error"
             elif payload is not None:
-                res = self.store.save_document(*pickle.loads(payload))
+                doc, fp, feed = pickle.loads(payload)
+                res = self.store.save_document(doc, fp)
+                if feed:  # (as ingest_items does: the feed reader skips this entry from now on)
+                    self.store.mark_feed_item(feed[0], feed[1], res.doc_id)
                 row["outcome"], row["doc_id"] = res.outcome, res.doc_id
             rows.append(row)
         return pd.DataFrame(rows, columns=["source", "outcome", "doc_id", "error"])
@@ -348,6 +355,7 @@ def _ray(
                 store.record_error(u.source, u.reason)
             else:
                 unit_rows.append({"unit": u})
+        report.inputs = len(report.errors)  # (the unreadable units count as inputs, as in _local)
     writers = 1 if sqlite else (options.writers or 2)
 
     started_here = not ray.is_initialized()
@@ -364,7 +372,7 @@ def _ray(
         ds = ray.data.from_items(unit_rows, override_num_blocks=max(1, min(len(unit_rows), 200)))
         ds = ds.flat_map(
             read_unit,
-            fn_kwargs={"options": options, "db": db if options.skip_stored else None},
+            fn_kwargs={"options": options, "db": db},
             num_cpus=READ_CPUS,
             concurrency=options.workers,
             max_retries=-1,

@@ -76,11 +76,9 @@ def _day(value: str | None, flag: str) -> dt.date | None:
 
 
 def _sources(store: Any, allow_private: bool, robots: bool) -> Any:
-    from undertow.ingest.fetch import Fetcher, FetchPolicy
     from undertow.ingest.sources import Sources
 
-    policy = FetchPolicy(allow_private=allow_private, respect_robots=robots)
-    return Sources(fetcher=Fetcher(policy), memory=store)
+    return Sources.fetching(store, allow_private=allow_private, robots=robots)
 
 
 def item_progress(label: str, *, disable: bool) -> Progress:

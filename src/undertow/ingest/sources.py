@@ -94,6 +94,16 @@ class Sources:
         self.fetcher = fetcher
         self.memory = memory
 
+    @classmethod
+    def fetching(
+        cls, memory: FeedMemory | None = None, *, allow_private: bool = False, robots: bool = True
+    ) -> Sources:
+        """Sources that fetch URLs with undertow's fetcher under this policy (one fetcher: its
+        per-host spacing and robots.txt cache hold across every input it reads)."""
+        from undertow.ingest.fetch import Fetcher, FetchPolicy
+
+        return cls(Fetcher(FetchPolicy(allow_private=allow_private, respect_robots=robots)), memory)
+
     def items(self, inputs: Iterable[str]) -> Iterator[RawItem | InputError]:
         for unit in units(inputs):
             if isinstance(unit, InputError):
