@@ -183,9 +183,11 @@ def _writer(url: str, bodies: list[tuple[str, str]], start: mp.Event) -> None:
             s.save_document(d, fp(d.text))
 
 
-def test_concurrent_writers_store_each_document_once(pg_url: str) -> None:
+def test_concurrent_writers_store_each_document_once(db: str) -> None:
     """Four processes save the same 30 documents (and 10 syndicated copies of them) at once:
-    every URL is stored once, and each copy is folded onto one canonical document."""
+    every URL is stored once, and each copy is folded onto one canonical document (on both
+    engines: each save holds the document write lock from its first lookup)."""
+    Store.open(db).close()  # created and migrated before the writers start
     bodies = [
         (
             f"https://x.example/{i}",
@@ -198,14 +200,14 @@ def test_concurrent_writers_store_each_document_once(pg_url: str) -> None:
     ctx = mp.get_context("spawn")
     start = ctx.Event()
     orders = [work, work[::-1], work[1::2] + work[::2], work[::2] + work[1::2]]
-    procs = [ctx.Process(target=_writer, args=(pg_url, order, start)) for order in orders]
+    procs = [ctx.Process(target=_writer, args=(db, order, start)) for order in orders]
     for p in procs:
         p.start()
     start.set()
     for p in procs:
         p.join(120)
         assert p.exitcode == 0
-    with Store.open(pg_url) as s, s.engine.connect() as conn:
+    with Store.open(db) as s, s.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(documents)).scalar() == 40
         assert conn.execute(select(func.count(func.distinct(documents.c.url)))).scalar() == 40
         dup = conn.execute(select(func.count()).where(documents.c.duplicate_of.is_not(None))).scalar()

@@ -112,8 +112,8 @@ class PostgresDialect:
         return value.replace("\x00", "\ufffd") if "\x00" in value else value
 
     def lock_documents(self, conn: Connection) -> None:
-        """Serialise document writes (deduplication reads what the last writer stored), as
-        SQLite does by itself: a transaction-scoped advisory lock, released at commit."""
+        """Serialise document writes (deduplication reads what the last writer stored): a
+        transaction-scoped advisory lock, released at commit."""
         conn.execute(text("SELECT pg_advisory_xact_lock(7301)"))
 
     @contextmanager
@@ -218,9 +218,3 @@ class PostgresDialect:
             hit = {k: v for k, v in r._mapping.items() if k != "rank"}
             hits.append({**hit, "score": -float(r.rank)})
         return hits
-
-    # --- vectors ---------------------------------------------------------------------------------
-
-    def has_pgvector(self, conn: Connection) -> bool:
-        """Whether the server offers the ``vector`` extension (Debian: ``postgresql-15-pgvector``)."""
-        return bool(conn.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")).first())

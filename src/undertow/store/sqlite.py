@@ -48,7 +48,10 @@ class SQLiteDialect:
         return value
 
     def lock_documents(self, conn: Connection) -> None:
-        return None  # SQLite has one writer at a time anyway (busy_timeout waits for the lock)
+        """Take the database's write lock now, before the lookups (a write that changes nothing:
+        SQLite otherwise takes it at the first insert, after another process may have stored
+        the copy the lookups missed). Another writer waits on busy_timeout."""
+        conn.execute(text("UPDATE schema_version SET version = version WHERE 0"))
 
     def migration_lock(self, engine: Engine) -> AbstractContextManager[None]:
         return nullcontext()  # a migration is one write transaction: SQLite serialises them

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from undertow.config import db_url
 from undertow.ingest.dedupe import Fingerprint, is_duplicate
@@ -64,9 +63,8 @@ class Store:
         url = db_url(db)
         kwargs: dict[str, Any] = {"pool_pre_ping": True} if url.startswith("postgresql") else {}
         engine = create_engine(url, future=True, **kwargs)
-        dialect = dialects.for_name(engine.dialect.name)
-        dialect.configure(engine)
         store = cls(engine)
+        store.dialect.configure(engine)
         if create:
             migrate(engine)
         return store
@@ -89,15 +87,6 @@ class Store:
         a new URL) changes nothing. A near-duplicate is stored too, for provenance, with
         ``duplicate_of`` naming its cluster's canonical document: the earliest published one.
         """
-        try:
-            return self._save_document(doc, fp)
-        except IntegrityError:
-            # another process stored the same id or URL between our lookup and our insert (on
-            # SQLite, whose lookup runs before the write lock is taken): the second try finds
-            # it and changes nothing
-            return self._save_document(doc, fp)
-
-    def _save_document(self, doc: Document, fp: Fingerprint) -> SaveResult:
         chash = content_hash(doc.text)
         with self.engine.begin() as conn:
             self.dialect.lock_documents(conn)
