@@ -99,3 +99,27 @@ def test_taxonomy_loader_accepts_or_names_the_problem(raw: object) -> None:
         return
     ids = [n.id for n in tax.nodes]
     assert len(ids) == len(set(ids))
+
+
+_FTS = None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \"()*-OR ANDNOT'\\:&|!<>")), max_size=40))
+def test_every_accepted_search_query_is_valid_fts5(query: str) -> None:
+    """Whatever the search parser accepts, SQLite's FTS5 accepts too (no 500s from syntax); the
+    PostgreSQL side of this is in test_postgres.py."""
+    import sqlite3
+
+    from undertow.store import ftsquery
+
+    global _FTS
+    if _FTS is None:
+        _FTS = sqlite3.connect(":memory:")
+        _FTS.execute("CREATE VIRTUAL TABLE t USING fts5(body)")
+        _FTS.execute("INSERT INTO t VALUES ('a b and or not')")
+    try:
+        match = ftsquery.to_fts5(ftsquery.parse_lenient(query))
+    except ftsquery.SearchQueryError:
+        return
+    _FTS.execute("SELECT rowid FROM t WHERE t MATCH ?", (match,)).fetchall()

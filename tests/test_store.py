@@ -130,6 +130,27 @@ def test_search_query_that_is_not_fts_syntax_still_works(store: Store) -> None:
         store.search("   ")
 
 
+def test_both_engines_read_search_syntax_alike(store: Store) -> None:
+    """One parser decides what a query means on both engines: grouping, a leading NOT, and words
+    that are FTS5 syntax elsewhere (``title:``, ``NEAR``) are read the same way."""
+    save(store, doc(url="https://x.example/a", text="Talks in Geneva on a ceasefire. " * 8))
+    save(store, doc(url="https://x.example/b", text="Talks in Riyadh on prisoner exchanges. " * 8))
+    save(store, doc(url="https://x.example/c", text="Gas storage in Brussels before winter. " * 8))
+
+    def urls(q: str) -> list[str]:
+        return sorted(h["url"] for h in store.search(q))
+
+    assert urls("(geneva OR riyadh) talks") == ["https://x.example/a", "https://x.example/b"]
+    assert urls("NOT geneva talks") == ["https://x.example/b"]
+    assert urls("talks NOT (geneva OR riyadh)") == []
+    assert urls("gas*") == ["https://x.example/c"]
+    assert urls("title:geneva") == []  # not a column filter: the words "title geneva" as a phrase
+    with pytest.raises(SearchQueryError):
+        store.search("NOT geneva NOT riyadh")  # nothing left to search for
+    with pytest.raises(SearchQueryError):
+        store.search('""')
+
+
 def test_feed_memory(store: Store) -> None:
     store.save_feed_state("https://f.example/rss", etag='"v1"', last_modified=None, last_status="200")
     assert store.feed_state("https://f.example/rss")["etag"] == '"v1"'

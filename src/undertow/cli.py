@@ -219,7 +219,7 @@ def annotate(
 @app.command()
 def search(
     query: Annotated[
-        str, typer.Argument(help='Full-text query (FTS5 syntax: words, "phrases", OR, NOT, prefix*).')
+        str, typer.Argument(help='Full-text query: words, "phrases", prefix*, OR, AND, NOT, parentheses.')
     ],
     db: DbOpt = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Only documents in this language.")] = None,

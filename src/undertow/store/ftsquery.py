@@ -8,8 +8,8 @@ The syntax is SQLite FTS5's common subset, which is what ``undertow search`` doc
 * a trailing ``*`` for a prefix (``guarant*``);
 * ``OR``, ``AND``, ``NOT`` (upper case) and parentheses; ``a NOT b``: a without b.
 
-SQLite hands the query to FTS5 as it is; PostgreSQL gets ``to_tsquery`` text from ``to_tsquery``
-below, so that both engines accept and refuse the same queries.
+Both engines search the same parse: SQLite gets FTS5 query text from ``to_fts5``, PostgreSQL
+``to_tsquery`` text from ``to_tsquery``, so that they accept, refuse and read queries alike.
 """
 
 from __future__ import annotations
@@ -147,9 +147,21 @@ def parse(query: str) -> Node:
         raise fail("unbalanced parentheses")
     if tree is None:
         raise SearchQueryError(f"search query {query!r} has no words to search for")
-    if isinstance(tree, Op) and tree.op == "!":
+    if not _searches(tree):
         raise SearchQueryError(f"search query {query!r} only excludes words: add a word to search for")
     return tree
+
+
+def _searches(node: Node) -> bool:
+    """Whether ``node`` asks for some word rather than only excluding words (``NOT a``,
+    ``NOT a NOT b``): neither engine can search for the absence of words alone."""
+    if isinstance(node, Term):
+        return True
+    if node.op == "!":
+        return False
+    assert node.left is not None
+    both = (_searches(node.left), _searches(node.right))
+    return any(both) if node.op == "&" else all(both)
 
 
 _PLAIN_QUERY = re.compile(r'^[\w\s"*]+$', re.UNICODE)
@@ -199,3 +211,32 @@ def to_tsquery(node: Node) -> str:
         return "!" + to_tsquery(node.right)
     assert node.left is not None
     return f"({to_tsquery(node.left)} {node.op} {to_tsquery(node.right)})"
+
+
+def _fts5_string(term: Term) -> str:
+    return '"' + " ".join(term.words) + '"' + ("*" if term.prefix else "")
+
+
+def to_fts5(node: Node) -> str:
+    """SQLite FTS5 query text for a parsed query (every word quoted, so that no word is read as
+    FTS5 syntax: ``title:x``, ``NEAR``). FTS5's ``NOT`` is binary, so the excluded terms of a
+    conjunction follow its required ones: ``NOT a b NOT c`` is ``((b NOT a) NOT c)``."""
+    if isinstance(node, Term):
+        return _fts5_string(node)
+    assert node.left is not None and node.op != "!"  # parse refuses a query that only excludes
+    if node.op == "|":
+        return f"({to_fts5(node.left)} OR {to_fts5(node.right)})"
+    parts = _conjuncts(node)
+    required = [to_fts5(p) for p in parts if not (isinstance(p, Op) and p.op == "!")]
+    out = required[0] if len(required) == 1 else "(" + " AND ".join(required) + ")"
+    for p in parts:
+        if isinstance(p, Op) and p.op == "!":
+            out = f"({out} NOT {to_fts5(p.right)})"
+    return out
+
+
+def _conjuncts(node: Node) -> list[Node]:
+    if isinstance(node, Op) and node.op == "&":
+        assert node.left is not None
+        return [*_conjuncts(node.left), *_conjuncts(node.right)]
+    return [node]

@@ -7,10 +7,10 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event, text
-from sqlalchemy.exc import OperationalError
 
+from undertow.store import ftsquery
 from undertow.store.dialects import SearchFilters
-from undertow.store.ftsquery import SearchQueryError, is_plain, phrase_words
+from undertow.store.ftsquery import SearchQueryError
 
 __all__ = ["SQLiteDialect", "SearchQueryError"]
 
@@ -69,16 +69,8 @@ class SQLiteDialect:
     def search(
         self, conn: Connection, query: str, filters: SearchFilters, limit: int
     ) -> list[dict[str, Any]]:
-        if not query.strip():
-            raise SearchQueryError("empty search query")
-        try:
-            return self._search(conn, query, filters, limit)
-        except OperationalError as exc:  # FTS5 syntax errors ("fts5: syntax error", "no such column")
-            if is_plain(query):  # the same rule as ftsquery.parse_lenient
-                raise SearchQueryError(f"cannot parse search query {query!r}: {_reason(exc)}") from exc
-        # Not FTS syntax (e.g. "security-guarantees", "U.S."): search its words as a phrase.
-        phrase = '"' + " ".join(phrase_words(query)) + '"'
-        return self._search(conn, phrase, filters, limit)
+        match = ftsquery.to_fts5(ftsquery.parse_lenient(query))  # (SearchQueryError: refused)
+        return self._search(conn, match, filters, limit)
 
     def _search(self, conn: Connection, query: str, f: SearchFilters, limit: int) -> list[dict[str, Any]]:
         conds, params = f.sql("d", iso_dates=True)
@@ -108,8 +100,3 @@ class SQLiteDialect:
             ).one()
             hits.append({**row._mapping, "score": score})
         return hits
-
-
-def _reason(exc: Exception) -> str:
-    msg = str(getattr(exc, "orig", exc))
-    return msg.splitlines()[0]
