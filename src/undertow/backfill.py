@@ -387,7 +387,13 @@ def _ray(
             max_retries=-1,
         )
         share = _actor_share(float(ray.cluster_resources().get("CPU", 1.0)), options.workers)
-        for stage, cpus in ((Annotate, ANNOTATE_CPUS * share), (Classify, CLASSIFY_CPUS * share)):
+        stages = (
+            (Annotate, ANNOTATE_CPUS * share, popts.annotate),
+            (Classify, CLASSIFY_CPUS * share, popts.classify),
+        )
+        for stage, cpus, wanted in stages:
+            if not wanted:  # (an actor pool that only unpickles and pickles again: none)
+                continue
             ds = ds.map_batches(
                 stage,
                 fn_constructor_kwargs={"options": popts},

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -666,13 +667,16 @@ def _flow_depth(text: str) -> int:
     """The deepest nesting of ``[`` and ``{`` in ``text`` (brackets inside strings count too:
     an over-estimate that no taxonomy comes near)."""
     depth = deepest = 0
-    for ch in text:
-        if ch in "[{":
+    for m in _BRACKET.finditer(text):  # (only the brackets: a body of megabytes has few)
+        if m.group() in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif ch in "]}":
+        else:
             depth = max(0, depth - 1)
     return deepest
+
+
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 class _TaxonomyLoader(yaml.SafeLoader):
