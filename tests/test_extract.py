@@ -303,6 +303,47 @@ def test_author_element(block: str, author: str | None) -> None:
         assert extract_html(_authored_page("", block)).author == author
 
 
+_MARKUP_AUTHORS = [
+    '<a rel="author" href="/jd">Jane Doe</a>',
+    '<span class="post-author-name">Jane Doe</span>',
+    '<p class="byline">Jane Doe</p>',
+    '<h4 id="zuozhe-box">Li Wei</h4>',
+    '<div data-component="Byline"><span>Jane Doe</span> <time>May 2</time></div>',
+    '<section class="WriterBox">Jane Doe</section>',
+    '<div class="sidebar"><span class="author">Jane Doe</span></div>',
+    '<div class="comments-list"><div class="authorName">John Roe</div></div>',
+    '<div id="commentlist"><a rel="author">John Roe</a></div>',
+    '<figure><figcaption class="author">Photo: John Roe</figcaption></figure>',
+    '<div class="author-box">Jane Doe <div class="meta-date">3 May 2024</div></div>',
+    "<author>Jane Doe</author>",
+    '<span itemprop="author name">Jane Doe</span><span class="screenname">@jdoe</span>',
+    '<div class="Byline-wrap"><div class="quote">"No"</div>Jane Doe</div>',
+]
+
+
+@pytest.mark.parametrize("block", _MARKUP_AUTHORS)
+def test_author_markup_search_matches_trafilatura(block: str) -> None:
+    """Our one-walk author search selects and discards the elements trafilatura's expressions
+    do, and reads the same author as ``trafilatura.metadata.extract_author``."""
+    from trafilatura.metadata import extract_author
+    from trafilatura.utils import load_html
+    from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
+
+    from undertow.ingest.extract import (
+        _author_by_markup,
+        _author_candidates,
+        _author_discard,
+        _document_elements,
+    )
+
+    tree = load_html(_authored_page("", block + '<div class="comments"><p class="byline">Spam Bot</p></div>'))
+    assert _author_candidates(tree) == [el for x in AUTHOR_XPATHS for el in x(tree)]
+    assert {el for el in _document_elements(tree) if _author_discard(el)} == {
+        el for x in AUTHOR_DISCARD_XPATHS for el in x(tree)
+    }
+    assert _author_by_markup(tree) == extract_author(tree)
+
+
 def test_extract_html_article_authors_not_merged_with_other_jsonld_objects() -> None:
     ld = (
         '<script type="application/ld+json">{"@type": "Article", "headline": "Ten tips for renters", '

@@ -53,7 +53,10 @@ def fingerprint(text: str) -> Fingerprint:
     words = _WORD.findall(text.casefold())
     sig = np.full(NUM_PERM, 0xFFFFFFFF, dtype="<u4")
     if len(words) >= SHINGLE:
-        sig = ((_A * _shingle_hashes(words)[None, :] + _B) >> _SHIFT).min(axis=1).astype("<u4")
+        perm = _A * _shingle_hashes(words)[None, :]  # (in place from here: these arrays are large)
+        perm += _B
+        perm >>= _SHIFT
+        sig = perm.min(axis=1).astype("<u4")
     bands: tuple[int, ...] = ()
     if len(words) >= MIN_WORDS:
         bands = tuple(_band_key(i, sig[i * ROWS : (i + 1) * ROWS].tobytes()) for i in range(BANDS))
@@ -61,13 +64,14 @@ def fingerprint(text: str) -> Fingerprint:
 
 
 def _shingle_hashes(words: list[str]) -> np.ndarray:
-    """One 64-bit hash per distinct word 5-shingle: CRC-32 per word, combined positionally."""
-    wh = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+    """One 64-bit hash per word 5-shingle: CRC-32 per word (UTF-8), combined positionally. A shingle
+    that occurs twice is hashed twice: the minimum, all MinHash needs, is the same."""
+    wh = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
     n = len(words) - SHINGLE + 1
     h = np.zeros(n, dtype=np.uint64)
     for k in range(SHINGLE):
         h = h * _MIX + wh[k : k + n]
-    return np.unique(h)
+    return h
 
 
 def _band_key(band: int, rows: bytes) -> int:

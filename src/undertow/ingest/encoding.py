@@ -123,14 +123,12 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 def _utf8_error_share(data: bytes) -> float:
     """Share of non-ASCII bytes that are invalid as UTF-8 (0.0 for valid UTF-8)."""
-    high = len(_HIGH.findall(data))
-    if not high:
-        return 0.0
     try:
         data.decode("utf-8")
         return 0.0
     except UnicodeDecodeError:
         pass
+    high = len(_HIGH.findall(data))
     bad = data.decode("utf-8", errors="replace").count("\ufffd") - data.count(b"\xef\xbf\xbd")
     return max(0, bad) / high
 
@@ -337,7 +335,8 @@ def decode_bytes(data: bytes, declared: str | None = None, source: str = "") -> 
     reason = _sniff_binary(data)
     if reason:
         raise InputError(source or "<bytes>", reason)
-    data = data.replace(b"\x00", b"")
+    if b"\x00" in data:
+        data = data.replace(b"\x00", b"")
 
     choice: tuple[str, str] | None = None
     for label in (declared, _meta_charset(data)):

@@ -20,7 +20,7 @@ from undertow.config import DEFAULT_LANGUAGES
 from undertow.records import Paragraph
 
 MIN_CHARS = 20  # shorter paragraphs inherit the document's language
-SAMPLE_CHARS = 400  # a paragraph's language is read from its first characters (cost is linear)
+SAMPLE_CHARS = 150  # a paragraph's language is read from its first characters (cost is linear)
 MIN_CONFIDENCE = 0.5  # a paragraph the model is less sure of takes the document's language
 MODEL_NAME = "fasttext lid.176.ftz"
 
@@ -57,6 +57,9 @@ class LanguageIdentifier:
         """The configured language the model rates highest, with the model's probability for it
         (among its ten best answers; among all 176 when none of the ten is configured)."""
         flat = " ".join(text.split())
+        labels, probs = self._model.predict(flat, k=1, threshold=0.0)  # usually enough (and cheaper)
+        if labels and labels[0] in self._labels:
+            return self._labels[labels[0]], float(probs[0])
         labels, probs = self._model.predict(flat, k=10, threshold=0.0)
         if not any(label in self._labels for label in labels):
             labels, probs = self._model.predict(flat, k=-1, threshold=0.0)
