@@ -8,9 +8,16 @@ For each page set (the demo corpus, Zyte pages, WCXB article pages) it measures
     (a fresh SQLite file, one transaction per document), with ``--workers`` processes;
 and prints pages/s, the ratio, and peak RSS of the parent and of the largest worker.
 
+This machine's speed drifts by up to 20 % within minutes, so each set is measured ``--repeat``
+times (default 3) as alternating pairs (plain trafilatura, then undertow); the ratio printed is the
+median of the pairs' ratios, and pages/s are medians too.
+
 Every measurement runs in a fresh Python process (this script with ``--run``), so that one
 measurement's imports, caches and memory do not count in another's, and peak RSS is that of the
-ingest alone. Pages/s include each run's start-up inside the timed call (pool, models, database).
+ingest alone. Both runs start from the page files on disk: each page is read (gunzipped) and
+decoded inside the timed loop, with the same decoder. Library imports (trafilatura, htmldate) come
+before the clock in both; undertow's pages/s include the rest of its start-up (pipeline, language
+model and outlet registry, worker pool), its database writes and the pool's shut-down.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import argparse
 import gzip
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,16 +57,18 @@ def plain_trafilatura(paths: list[Path]) -> float:
 
     from undertow.ingest.extract import decode_bytes
 
-    pages = [decode_bytes(read(p)) for p in paths]  # decoding outside the timed loop
     t0 = time.perf_counter()
-    for html in pages:
-        trafilatura.extract(html, include_comments=False)
-    return len(pages) / (time.perf_counter() - t0)
+    for p in paths:  # from the file on disk, read and decoded as the ingest does
+        trafilatura.extract(decode_bytes(read(p)), include_comments=False)
+    return len(paths) / (time.perf_counter() - t0)
 
 
 def undertow_ingest(paths: list[Path], workers: int) -> tuple[float, dict[str, int]]:
+    from undertow.ingest.extract import preload
     from undertow.pipeline import PipelineOptions, ingest
     from undertow.store import Store
+
+    preload()  # import trafilatura and htmldate, as the plain run imports trafilatura, before the clock
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(str(Path(tmp) / "bench.db"))
@@ -76,11 +86,11 @@ def undertow_ingest(paths: list[Path], workers: int) -> tuple[float, dict[str, i
     return len(paths) / elapsed, counts
 
 
-def run_one(system: str, eval_dir: Path, name: str, limit: int | None, workers: int) -> dict[str, object]:
+def run_one(system: str, eval_dir: Path, name: str, limit: int | None, workers: int) -> dict[str, float]:
     """One measurement, in this process (called by the child that ``measure`` starts)."""
     paths = page_sets(eval_dir, limit)[name]
     if system == "trafilatura":
-        out: dict[str, object] = {"pps": plain_trafilatura(paths)}
+        out: dict[str, float] = {"pps": plain_trafilatura(paths)}
     else:
         pps, counts = undertow_ingest(paths, workers)
         out = {"pps": pps, **counts}
@@ -89,13 +99,14 @@ def run_one(system: str, eval_dir: Path, name: str, limit: int | None, workers: 
     return out
 
 
-def measure(system: str, args: argparse.Namespace, name: str) -> dict[str, object]:
+def measure(system: str, args: argparse.Namespace, name: str) -> dict[str, float]:
     cmd = [sys.executable, __file__, "--run", system, "--set", name, "--eval-dir", str(args.eval_dir)]
     cmd += ["--workers", str(args.workers)] + (["--limit", str(args.limit)] if args.limit else [])
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"{system} on {name} failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    out: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out
 
 
 def main() -> None:
@@ -103,6 +114,7 @@ def main() -> None:
     ap.add_argument("--eval-dir", type=Path, default=ROOT / ".." / "shared" / "eval")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--repeat", type=int, default=3, help="alternating measurement pairs per set")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "ingest_throughput.json")
     ap.add_argument("--run", choices=["trafilatura", "undertow"], help=argparse.SUPPRESS)
     ap.add_argument("--set", help=argparse.SUPPRESS)
@@ -116,23 +128,30 @@ def main() -> None:
     parent_rss = worker_rss = 0.0
     print(f"{'set':6} {'pages':>6} {'trafilatura p/s':>16} {'undertow p/s':>13} {'ratio':>6}  outcome")
     for name, paths in page_sets(args.eval_dir, args.limit).items():
-        base = measure("trafilatura", args, name)
-        ours = measure("undertow", args, name)
-        counts = {k: ours[k] for k in ("stored", "duplicates", "failed")}
-        ratio = float(ours["pps"]) / float(base["pps"])  # type: ignore[arg-type]
+        pairs = [
+            (measure("trafilatura", args, name), measure("undertow", args, name)) for _ in range(args.repeat)
+        ]
+        ratios = [float(ours["pps"]) / float(base["pps"]) for base, ours in pairs]
+        base_pps = statistics.median(float(base["pps"]) for base, _ in pairs)
+        ours_pps = statistics.median(float(ours["pps"]) for _, ours in pairs)
+        ratio = statistics.median(ratios)
+        last = pairs[-1][1]
+        counts = {k: last[k] for k in ("stored", "duplicates", "failed")}
         results[name] = {
             "pages": len(paths),
-            "trafilatura_pps": base["pps"],
-            "undertow_pps": ours["pps"],
+            "trafilatura_pps": base_pps,
+            "undertow_pps": ours_pps,
             "ratio": ratio,
-            "trafilatura_rss_mb": base["rss_mb"],
-            "undertow_parent_rss_mb": ours["rss_mb"],
-            "undertow_worker_rss_mb": ours["child_rss_mb"],
+            "pair_ratios": ratios,
+            "trafilatura_rss_mb": max(float(base["rss_mb"]) for base, _ in pairs),
+            "undertow_parent_rss_mb": max(float(o["rss_mb"]) for _, o in pairs),
+            "undertow_worker_rss_mb": max(float(o["child_rss_mb"]) for _, o in pairs),
             **counts,
         }
-        parent_rss = max(parent_rss, float(ours["rss_mb"]))  # type: ignore[arg-type]
-        worker_rss = max(worker_rss, float(ours["child_rss_mb"]))  # type: ignore[arg-type]
-        print(f"{name:6} {len(paths):6d} {base['pps']:16.1f} {ours['pps']:13.1f} {ratio:6.2f}  {counts}")
+        parent_rss = max([parent_rss, *(o["rss_mb"] for _, o in pairs)])
+        worker_rss = max([worker_rss, *(o["child_rss_mb"] for _, o in pairs)])
+        spread = f"pairs {min(ratios):.2f}-{max(ratios):.2f}"
+        print(f"{name:6} {len(paths):6d} {base_pps:16.1f} {ours_pps:13.1f} {ratio:6.2f}  {spread}  {counts}")
     print(
         f"peak RSS of the ingest: parent {parent_rss:.0f} MB, largest worker {worker_rss:.0f} MB "
         f"({args.workers} workers)"
@@ -141,6 +160,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     cmd = f"python bench/ingest_throughput.py --eval-dir {args.eval_dir} --workers {args.workers}"
+    cmd += f" --repeat {args.repeat}"
     print(f"command: {cmd}" + (f" --limit {args.limit}" if args.limit else ""))
 
 

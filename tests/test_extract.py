@@ -316,6 +316,8 @@ _MARKUP_AUTHORS = [
     '<figure><figcaption class="author">Photo: John Roe</figcaption></figure>',
     '<div class="author-box">Jane Doe <div class="meta-date">3 May 2024</div></div>',
     "<author>Jane Doe</author>",
+    '<div data-testid="AuthorCard"><b>Jane Doe</b></div>',
+    '<p><a rel="author">Jane Doe</a> and <span class="Author">John Roe</span></p>',
     '<span itemprop="author name">Jane Doe</span><span class="screenname">@jdoe</span>',
     '<div class="Byline-wrap"><div class="quote">"No"</div>Jane Doe</div>',
 ]

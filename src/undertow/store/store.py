@@ -41,6 +41,21 @@ _BY_HASH = (
     .where(documents.c.content_hash == bindparam("hash"))
     .limit(1)
 )
+_INSERT_LSH = insert(doc_lsh)
+_NEAR_DUPLICATES = (  # stored documents sharing an LSH band with the new one
+    select(doc_minhash.c.doc_id, doc_minhash.c.signature, documents.c.duplicate_of)
+    .join(documents, documents.c.id == doc_minhash.c.doc_id)
+    .where(
+        doc_minhash.c.doc_id.in_(
+            select(doc_lsh.c.doc_id)
+            .where(doc_lsh.c.bucket.in_(bindparam("bands", expanding=True)))
+            .distinct()
+        )
+    )
+)
+_PUBLISHED_KIND = select(documents.c.published, documents.c.outlet_kind).where(
+    documents.c.id == bindparam("id")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +129,7 @@ class Store:
             conn.execute(_INSERT_MINHASH, {"doc_id": doc.id, "signature": fp.signature})
             if fp.bands:
                 conn.execute(
-                    insert(doc_lsh),
-                    [{"band": i, "bucket": b, "doc_id": doc.id} for i, b in enumerate(fp.bands)],
+                    _INSERT_LSH, [{"band": i, "bucket": b, "doc_id": doc.id} for i, b in enumerate(fp.bands)]
                 )
             _insert_statements(conn, doc, self._clean)
             if members_to_repoint:
@@ -147,15 +161,7 @@ class Store:
         if hit is not None:
             cand_id = hit.duplicate_of or hit.id
         elif fp.bands:
-            rows = conn.execute(
-                select(doc_minhash.c.doc_id, doc_minhash.c.signature, documents.c.duplicate_of)
-                .join(documents, documents.c.id == doc_minhash.c.doc_id)
-                .where(
-                    doc_minhash.c.doc_id.in_(
-                        select(doc_lsh.c.doc_id).where(doc_lsh.c.bucket.in_(fp.bands)).distinct()
-                    )
-                )
-            ).all()
+            rows = conn.execute(_NEAR_DUPLICATES, {"bands": list(fp.bands)}).all()
             best = 0.0
             for r in rows:
                 other = Fingerprint(r.signature, (), 0)
@@ -164,9 +170,7 @@ class Store:
                     best, cand_id = sim, r.duplicate_of or r.doc_id
         if cand_id is None:
             return None
-        row = conn.execute(
-            select(documents.c.published, documents.c.outlet_kind).where(documents.c.id == cand_id)
-        ).one()
+        row = conn.execute(_PUBLISHED_KIND, {"id": cand_id}).one()
         return _Canonical(cand_id, row.published, row.outlet_kind)
 
     def get_document(self, doc_id: str) -> Document | None:
