@@ -587,3 +587,42 @@ def test_junk_patterns_that_float_have_their_precheck_word() -> None:
     assert textdump.is_junk("Мы используем cookie-файлы. Все права защищены.")
     assert textdump.is_junk("Jane Roe in Kyiv contributed reporting.")
     assert not textdump.is_junk("The ministry said talks on cookie exports would resume in March.")
+
+
+def test_clean_body_drops_furniture_before_the_title_and_keeps_link_lines() -> None:
+    from undertow.ingest.extract import _clean_body
+
+    raw = "\n".join(
+        [
+            "Categories",
+            "Health",
+            "Clinic reports a break-in",
+            "The clinic reported on Monday that two of its five cars had been broken into overnight.",
+            "Read the police statement here:",
+            "https://police.example.org/statements/1234",
+        ]
+    )
+    body = _clean_body(raw, "Clinic reports a break-in").split("\n\n")
+    assert body[0].startswith("The clinic reported")
+    assert body[-1] == "https://police.example.org/statements/1234"
+
+
+def test_clean_body_repeats() -> None:
+    """Recurring short lines of a plan stay; the article held twice is read once."""
+    from undertow.ingest.extract import _clean_body
+
+    plan = [
+        "Monday: warm up for ten minutes, then run five intervals of three minutes at threshold pace.",
+        "Cool down: ten to twenty minutes of easy jogging in zone two.",
+        "Tuesday: rest day, or an easy walk of thirty minutes if your legs feel good after Monday.",
+        "Cool down: ten to twenty minutes of easy jogging in zone two.",
+    ]
+    assert _clean_body("\n".join(plan), None).split("\n\n") == plan
+    article = [
+        f"Paragraph {i} of the article says something long enough to count as a paragraph." for i in range(4)
+    ]
+    assert _clean_body("\n".join(article + article), None).split("\n\n") == article
+    long = "A long paragraph repeated once. " * 8
+    assert (
+        _clean_body("\n".join([long, "Something else in between here.", long]), None).count(long.strip()) == 1
+    )

@@ -852,28 +852,61 @@ _WORD = re.compile(r"\w+")
 
 
 def _clean_body(text: str, title: str | None) -> str:
+    """The paragraphs of trafilatura's text without page furniture: what precedes the title when
+    the title is one of the first three paragraphs (breadcrumbs, categories, a kicker), the title
+    and a byline or dateline opening the text, junk lines (share/cookie/newsletter lines, code),
+    everything from an end-of-article heading ("Related articles") in the second half on, and
+    repeated text (see ``_drop_repeats``). Bare URL lines stay: on a page they are links the
+    article shows.
+    """
     paras = [" ".join(p.split()) for p in text.split("\n")]
     paras = [p for p in paras if p]
     title_n = _norm(title)
+    if title_n:
+        lead = next((i for i, p in enumerate(paras[:3]) if _is_title(p, title_n)), 0)
+        paras = paras[lead:]
     out: list[str] = []
-    seen: set[str] = set()
     for i, p in enumerate(paras):
         if i >= 3 and len(out) >= 3 and textdump.is_terminal_heading(p) and i >= len(paras) * 0.5:
             break
         if not out:
-            pn = _norm(p)
-            if title_n and (pn == title_n or (len(pn) < 300 and pn.strip("-• ") == title_n)):
+            if title_n and _is_title(p, title_n):
                 continue
             if textdump.split_byline(p) or textdump.date_line(p.lstrip("-• ")):
                 continue
-        if textdump.is_junk(p, max_words=25):
+        if textdump.is_junk(p, max_words=25, urls=False):
             continue
-        key = _norm(p)
-        if key in seen and len(key) > 40:
-            continue
-        seen.add(key)
         out.append(p)
-    return "\n\n".join(out)
+    return "\n\n".join(_drop_repeats(out))
+
+
+def _is_title(paragraph: str, title_n: str) -> bool:
+    pn = _norm(paragraph)
+    return pn == title_n or (len(pn) < 300 and pn.strip("-• ") == title_n)
+
+
+def _drop_repeats(paras: list[str], run: int = 3, long: int = 200) -> list[str]:
+    """``paras`` without the repeats of earlier paragraphs (over 40 characters) that come in a run
+    of ``run`` or more (the article a page holds twice, e.g. for two layouts) or are longer than
+    ``long`` characters. Shorter repeats between new paragraphs stay: a recipe's or a training
+    plan's recurring lines are content.
+    """
+    keys = [_norm(p) for p in paras]
+    seen: set[str] = set()
+    repeat = []
+    for key in keys:
+        repeat.append(len(key) > 40 and key in seen)
+        seen.add(key)
+    drop = [False] * len(paras)
+    i = 0
+    while i < len(paras):
+        j = i
+        while j < len(paras) and repeat[j]:
+            j += 1
+        for k in range(i, j):
+            drop[k] = j - i >= run or len(keys[k]) > long
+        i = j + 1 if j == i else j
+    return [p for p, d in zip(paras, drop, strict=True) if not d]
 
 
 # =========================================================================== HTML

@@ -169,12 +169,13 @@ def is_code(line: str) -> bool:
     return False
 
 
-def is_junk(line: str, max_words: int = 30) -> bool:
-    """Boilerplate line: share/comment/newsletter/cookie/copyright/related..., code, bare URL."""
+def is_junk(line: str, max_words: int = 30, urls: bool = True) -> bool:
+    """Boilerplate line: share/comment/newsletter/cookie/copyright/related..., code, and (with
+    ``urls``) a bare URL."""
     s = " ".join(line.split())
     if not s:
         return True
-    if is_code(s) or _URL_ONLY.match(s):
+    if is_code(s) or (urls and _URL_ONLY.match(s)):
         return True
     if not re.search(r"\w", s):
         return True  # only symbols / punctuation
