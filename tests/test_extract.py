@@ -626,3 +626,16 @@ def test_clean_body_repeats() -> None:
     assert (
         _clean_body("\n".join([long, "Something else in between here.", long]), None).count(long.strip()) == 1
     )
+
+
+def test_extract_html_reads_an_article_printed_after_the_closing_html_tag() -> None:
+    """libxml2 puts markup after a stray ``</html>`` into a second top-level element; a browser
+    shows it in the body, and so does the extraction."""
+    para = (
+        "The ministry said on Tuesday that the talks would resume in Geneva next week, officials confirmed."
+    )
+    page = (
+        "<html><head><title>Talks resume</title></head><body><nav><a href='/'>Home</a></nav></body></html>"
+        f"<div class='post'><h1>Talks resume</h1><p>{para}</p><p>{para.replace('Tuesday', 'Monday')}</p></div>"
+    )
+    assert para in extract_html(page).text

@@ -762,6 +762,35 @@ def _author_candidates(tree: Any) -> list[Any]:
     return first + second + third
 
 
+def _join_documents(tree: Any) -> None:
+    """Move what libxml2 put into further top-level elements into ``tree``'s body, as a browser
+    does: markup after a stray ``</html>`` (a page cache's footer, a theme printing the article
+    after the closing tag) otherwise lies outside the tree every extraction step reads."""
+    later = list(tree.itersiblings())
+    if not later:
+        return
+    body = tree.find("body")
+    if body is None:
+        body = tree
+    for top in later:
+        for child in list(top):
+            if child.tag == "head":
+                continue
+            if child.tag == "body":
+                if child.text and child.text.strip():
+                    _append_text(body, child.text)
+                body.extend(list(child))
+            else:
+                body.append(child)
+
+
+def _append_text(el: Any, text: str) -> None:
+    if len(el):
+        el[-1].tail = (el[-1].tail or "") + text
+    else:
+        el.text = (el.text or "") + text
+
+
 def _document_elements(tree: Any) -> Iterator[Any]:
     """Every element of ``tree``'s document, in document order, as XPath's ``//*`` selects them
     (a page's markup can leave libxml2 with more than one top-level element)."""
@@ -921,6 +950,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     tree = load_html(html) if html and html.strip() else None
     if tree is None:
         return Extracted(text="", url=url)
+    _join_documents(tree)
 
     try:
         md = examine_meta(tree)
