@@ -636,6 +636,19 @@ def test_extract_html_reads_an_article_printed_after_the_closing_html_tag() -> N
     )
     page = (
         "<html><head><title>Talks resume</title></head><body><nav><a href='/'>Home</a></nav></body></html>"
-        f"<div class='post'><h1>Talks resume</h1><p>{para}</p><p>{para.replace('Tuesday', 'Monday')}</p></div>"
+        f"<div class='post'><h1>Talks resume</h1><p>{para}</p>"
+        f"<p>{para.replace('Tuesday', 'Monday')}</p></div>"
     )
     assert para in extract_html(page).text
+
+
+def test_clean_body_a_heading_under_every_teaser_is_not_the_end() -> None:
+    from undertow.ingest.extract import _clean_body
+
+    items = [f"Resource {i}: a report on tutoring programmes and what they cost schools." for i in range(4)]
+    raw = "\n".join(["Intro paragraph one.", "Intro paragraph two.", "Intro paragraph three."])
+    raw += "\n" + "\n".join(f"{item}\nRead more" for item in items)
+    assert all(item in _clean_body(raw, None) for item in items)
+    # once, in the second half, it ends the article
+    once = "\n".join(["Para one.", "Para two.", "Para three.", "Para four.", "Related articles", "Teaser"])
+    assert _clean_body(once, None).split("\n\n") == ["Para one.", "Para two.", "Para three.", "Para four."]

@@ -30,6 +30,7 @@ import html as html_lib
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -884,9 +885,9 @@ def _clean_body(text: str, title: str | None) -> str:
     """The paragraphs of trafilatura's text without page furniture: what precedes the title when
     the title is one of the first three paragraphs (breadcrumbs, categories, a kicker), the title
     and a byline or dateline opening the text, junk lines (share/cookie/newsletter lines, code),
-    everything from an end-of-article heading ("Related articles") in the second half on, and
-    repeated text (see ``_drop_repeats``). Bare URL lines stay: on a page they are links the
-    article shows.
+    everything from an end-of-article heading ("Related articles", once on the page) in the second
+    half on, and repeated text (see ``_drop_repeats``). Bare URL lines stay: on a page they are
+    links the article shows.
     """
     paras = [" ".join(p.split()) for p in text.split("\n")]
     paras = [p for p in paras if p]
@@ -894,9 +895,16 @@ def _clean_body(text: str, title: str | None) -> str:
     if title_n:
         lead = next((i for i, p in enumerate(paras[:3]) if _is_title(p, title_n)), 0)
         paras = paras[lead:]
+    seen = Counter(_norm(p) for p in paras)
     out: list[str] = []
     for i, p in enumerate(paras):
-        if i >= 3 and len(out) >= 3 and textdump.is_terminal_heading(p) and i >= len(paras) * 0.5:
+        if (
+            i >= 3
+            and len(out) >= 3
+            and i >= len(paras) * 0.5
+            and textdump.is_terminal_heading(p)
+            and seen[_norm(p)] == 1  # "Read more" under every teaser, "Latest news" per article: no end
+        ):
             break
         if not out:
             if title_n and _is_title(p, title_n):
