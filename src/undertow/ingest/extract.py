@@ -1001,17 +1001,18 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
         tree, url=url, include_comments=False, favor_recall=True, with_metadata=False, fast=True
     )
     raw_text = (doc.text if doc is not None else "") or ""
-    # Recall mode now and then keeps only a sliver of the article (a teaser, one list item). When
-    # its text is a small part of the page's visible text, ask default mode too and keep the
-    # longer of the two.
+    body = _clean_body(_body.add_sibling_chunks(tree, raw_text), title)
+    # Recall mode now and then keeps only part of the article (a teaser, one list item, the intro).
+    # When its text is under 30 % of the page's visible words, ask default mode (with its
+    # readability and jusText comparisons) too, and keep its body when that is 1.5 times longer.
     # (word counts only where the characters already suggest a sliver: counting is not free)
     n_raw = len(_WORD.findall(raw_text)) if len(raw_text) < 0.5 * len(hd.text) else 0
-    if len(raw_text) < 0.5 * len(hd.text) and n_raw < 0.2 * len(_WORD.findall(hd.text)):
+    if len(raw_text) < 0.5 * len(hd.text) and n_raw < 0.3 * len(_WORD.findall(hd.text)):
         alt = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False)
         alt_text = (alt.text if alt is not None else "") or ""
-        if len(_WORD.findall(alt_text)) > 1.3 * n_raw:
-            raw_text = alt_text
-    raw_text = _body.add_sibling_chunks(tree, raw_text)
+        alt_body = _clean_body(_body.add_sibling_chunks(tree, alt_text), title)
+        if len(_WORD.findall(alt_body)) > 1.5 * len(_WORD.findall(body)):
+            body = alt_body
 
     # The page's declared author (meta tags, JSON-LD via trafilatura), else a visible byline or
     # JSON-LD Person names, else a person's name marked as the author/byline, else trafilatura's
@@ -1056,7 +1057,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
         lang = lang.strip().lower().replace("_", "-").split("-")[0] or None
 
     return Extracted(
-        text=_clean_body(raw_text, title),
+        text=body,
         title=title,
         author=author,
         published=published,
