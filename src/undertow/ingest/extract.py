@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html as html_lib
+import itertools
 import json
 import logging
 import re
@@ -807,15 +808,14 @@ def _author_discard(el: Any) -> bool:
         return True
     if tag not in _DISCARD_TAGS:
         return False
-    attrs = el.attrib
-    cls = attrs.get("class", "")
-    ident = attrs.get("id", "")
+    cls = el.get("class", "")
+    ident = el.get("id", "")
     return (
         ident == "comments"
         or cls in ("comments", "title", "date")
         or _DISCARD_ID.search(ident) is not None
         or _DISCARD_CLASS.search(cls) is not None
-        or "Figure" in attrs.get("data-component", "")
+        or "Figure" in el.get("data-component", "")
     )
 
 
@@ -895,7 +895,7 @@ def _clean_body(text: str, title: str | None) -> str:
     if title_n:
         lead = next((i for i, p in enumerate(paras[:3]) if _is_title(p, title_n)), 0)
         paras = paras[lead:]
-    seen = Counter(_norm(p) for p in paras)
+    counts = Counter(_norm(p) for p in paras)
     out: list[str] = []
     for i, p in enumerate(paras):
         if (
@@ -903,7 +903,7 @@ def _clean_body(text: str, title: str | None) -> str:
             and len(out) >= 3
             and i >= len(paras) * 0.5
             and textdump.is_terminal_heading(p)
-            and seen[_norm(p)] == 1  # "Read more" under every teaser, "Latest news" per article: no end
+            and counts[_norm(p)] == 1  # "Read more" under every teaser, "Latest news" per article: no end
         ):
             break
         if not out:
@@ -934,15 +934,10 @@ def _drop_repeats(paras: list[str], run: int = 3, long: int = 200) -> list[str]:
     for key in keys:
         repeat.append(len(key) > 40 and key in seen)
         seen.add(key)
-    drop = [False] * len(paras)
-    i = 0
-    while i < len(paras):
-        j = i
-        while j < len(paras) and repeat[j]:
-            j += 1
-        for k in range(i, j):
-            drop[k] = j - i >= run or len(keys[k]) > long
-        i = j + 1 if j == i else j
+    drop: list[bool] = []
+    for is_repeat, run_of in itertools.groupby(zip(repeat, keys, strict=True), key=lambda rk: rk[0]):
+        members = [key for _, key in run_of]
+        drop += [is_repeat and (len(members) >= run or len(key) > long) for key in members]
     return [p for p, d in zip(paras, drop, strict=True) if not d]
 
 
