@@ -148,20 +148,26 @@ def parse(query: str) -> Node:
     if tree is None:
         raise SearchQueryError(f"search query {query!r} has no words to search for")
     if not _searches(tree):
-        raise SearchQueryError(f"search query {query!r} only excludes words: add a word to search for")
+        raise SearchQueryError(
+            f"search query {query!r} excludes words with no word to search for beside them "
+            "(NOT a; NOT a OR b): add one"
+        )
     return tree
 
 
 def _searches(node: Node) -> bool:
-    """Whether ``node`` asks for some word rather than only excluding words (``NOT a``,
-    ``NOT a NOT b``): neither engine can search for the absence of words alone."""
+    """Whether every exclusion in ``node`` stands beside a word to search for: ``a NOT b`` does,
+    ``NOT a``, ``NOT a NOT b`` and ``a (NOT b OR c)`` do not. FTS5 cannot search for the absence
+    of words alone (its ``NOT`` is binary), so neither engine accepts these."""
     if isinstance(node, Term):
         return True
     if node.op == "!":
         return False
-    assert node.left is not None
-    both = (_searches(node.left), _searches(node.right))
-    return any(both) if node.op == "&" else all(both)
+    if node.op == "|":
+        assert node.left is not None
+        return _searches(node.left) and _searches(node.right)
+    required = [p for p in _conjuncts(node) if not (isinstance(p, Op) and p.op == "!")]
+    return bool(required) and all(_searches(p) for p in required)
 
 
 _PLAIN_QUERY = re.compile(r'^[\w\s"*]+$', re.UNICODE)
