@@ -131,25 +131,27 @@ def main() -> None:
         pairs = [
             (measure("trafilatura", args, name), measure("undertow", args, name)) for _ in range(args.repeat)
         ]
-        ratios = [float(ours["pps"]) / float(base["pps"]) for base, ours in pairs]
-        base_pps = statistics.median(float(base["pps"]) for base, _ in pairs)
-        ours_pps = statistics.median(float(ours["pps"]) for _, ours in pairs)
+        ratios = [ours["pps"] / base["pps"] for base, ours in pairs]
         ratio = statistics.median(ratios)
-        last = pairs[-1][1]
-        counts = {k: last[k] for k in ("stored", "duplicates", "failed")}
+        base_pps = statistics.median(base["pps"] for base, _ in pairs)
+        ours_pps = statistics.median(ours["pps"] for _, ours in pairs)
+        counts = {k: int(pairs[-1][1][k]) for k in ("stored", "duplicates", "failed")}
+        rss = {
+            "trafilatura_rss_mb": max(base["rss_mb"] for base, _ in pairs),
+            "undertow_parent_rss_mb": max(ours["rss_mb"] for _, ours in pairs),
+            "undertow_worker_rss_mb": max(ours["child_rss_mb"] for _, ours in pairs),
+        }
         results[name] = {
             "pages": len(paths),
             "trafilatura_pps": base_pps,
             "undertow_pps": ours_pps,
             "ratio": ratio,
             "pair_ratios": ratios,
-            "trafilatura_rss_mb": max(float(base["rss_mb"]) for base, _ in pairs),
-            "undertow_parent_rss_mb": max(float(o["rss_mb"]) for _, o in pairs),
-            "undertow_worker_rss_mb": max(float(o["child_rss_mb"]) for _, o in pairs),
+            **rss,
             **counts,
         }
-        parent_rss = max([parent_rss, *(o["rss_mb"] for _, o in pairs)])
-        worker_rss = max([worker_rss, *(o["child_rss_mb"] for _, o in pairs)])
+        parent_rss = max(parent_rss, rss["undertow_parent_rss_mb"])
+        worker_rss = max(worker_rss, rss["undertow_worker_rss_mb"])
         spread = f"pairs {min(ratios):.2f}-{max(ratios):.2f}"
         print(f"{name:6} {len(paths):6d} {base_pps:16.1f} {ours_pps:13.1f} {ratio:6.2f}  {spread}  {counts}")
     print(

@@ -26,12 +26,12 @@ How this compares with plain trafilatura: ``bench/extraction.py``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html as html_lib
 import itertools
 import json
 import logging
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -663,13 +663,7 @@ def _author_by_markup(tree: Any) -> str | None:
     """
     from trafilatura.metadata import normalize_authors
 
-    seen: dict[Any, bool] = {}
-
-    def discarded(el: Any) -> bool:
-        if el not in seen:
-            seen[el] = _author_discard(el)
-        return seen[el]
-
+    discarded = functools.cache(_author_discard)  # ancestors are shared between candidates
     for el in _author_candidates(tree):
         if discarded(el) or any(discarded(a) for a in el.iterancestors()):
             continue
@@ -716,11 +710,12 @@ _DISCARD_CLASS = re.compile(
 
 def _author_candidates(tree: Any) -> list[Any]:
     """The elements trafilatura's three author expressions select, the first expression's
-    (document order) before the second's before the third's."""
+    (document order) before the second's before the third's (in a tree whose further top-level
+    elements ``_join_documents`` has moved into it, ``//*`` is ``tree.iter("*")``)."""
     first: list[Any] = []
     second: list[Any] = []
     third: list[Any] = []
-    for el in _document_elements(tree):
+    for el in tree.iter("*"):
         tag = el.tag
         get = el.get
         cls = get("class", "")
@@ -791,13 +786,6 @@ def _append_text(el: Any, text: str) -> None:
         el[-1].tail = (el[-1].tail or "") + text
     else:
         el.text = (el.text or "") + text
-
-
-def _document_elements(tree: Any) -> Iterator[Any]:
-    """Every element of ``tree``'s document, in document order, as XPath's ``//*`` selects them
-    (a page's markup can leave libxml2 with more than one top-level element)."""
-    for top in (*reversed(list(tree.itersiblings(preceding=True))), tree, *tree.itersiblings()):
-        yield from top.iter("*")
 
 
 def _author_discard(el: Any) -> bool:
@@ -895,7 +883,6 @@ def _clean_body(text: str, title: str | None) -> str:
     if title_n:
         lead = next((i for i, p in enumerate(paras[:3]) if _is_title(p, title_n)), 0)
         paras = paras[lead:]
-    counts = Counter(_norm(p) for p in paras)
     out: list[str] = []
     for i, p in enumerate(paras):
         if (
@@ -903,7 +890,7 @@ def _clean_body(text: str, title: str | None) -> str:
             and len(out) >= 3
             and i >= len(paras) * 0.5
             and textdump.is_terminal_heading(p)
-            and counts[_norm(p)] == 1  # "Read more" under every teaser, "Latest news" per article: no end
+            and paras.count(p) == 1  # "Read more" under every teaser, "Latest news" per article: no end
         ):
             break
         if not out:
@@ -1000,7 +987,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     # Recall mode now and then keeps only part of the article (a teaser, one list item, the intro).
     # When its text is under 20 % of the page's visible words, ask default mode (with its
     # readability and jusText comparisons) too, and keep its body when that, cleaned, is 1.5 times
-    # as long. (A 30 % bound was tried: it changed 1 of 711 WCXB pages and cost 6 % of throughput.)
+    # as long.
     # (word counts only where the characters already suggest a sliver: counting is not free)
     n_raw = len(_WORD.findall(raw_text)) if len(raw_text) < 0.5 * len(hd.text) else 0
     if len(raw_text) < 0.5 * len(hd.text) and n_raw < 0.2 * len(_WORD.findall(hd.text)):

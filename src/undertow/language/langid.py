@@ -55,14 +55,12 @@ class LanguageIdentifier:
 
     def _model_language(self, text: str) -> tuple[str, float]:
         """The configured language the model rates highest, with the model's probability for it
-        (among its ten best answers; among all 176 when none of the ten is configured)."""
+        (its best answer when that is configured, as it nearly always is; else all 176, ranked)."""
         flat = " ".join(text.split())
-        labels, probs = self._model.predict(flat, k=1, threshold=0.0)  # usually enough (and cheaper)
+        labels, probs = self._model.predict(flat, k=1, threshold=0.0)
         if labels and labels[0] in self._labels:
             return self._labels[labels[0]], float(probs[0])
-        labels, probs = self._model.predict(flat, k=10, threshold=0.0)
-        if not any(label in self._labels for label in labels):
-            labels, probs = self._model.predict(flat, k=-1, threshold=0.0)
+        labels, probs = self._model.predict(flat, k=-1, threshold=0.0)
         for label, p in zip(labels, probs, strict=True):  # best first
             if label in self._labels:
                 return self._labels[label], float(p)
