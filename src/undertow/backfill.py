@@ -32,7 +32,7 @@ from typing import Any, Literal, TypeVar
 
 from undertow.errors import InputError
 from undertow.ingest.sources import RawItem, Sources, units
-from undertow.pipeline import Pipeline, PipelineOptions, _limit_threads, ingest_items
+from undertow.pipeline import Pipeline, PipelineOptions, _limit_threads, ingest_items, save
 from undertow.store import Store
 
 log = logging.getLogger(__name__)
@@ -322,10 +322,7 @@ class Write:
                 self.store.record_error(source, error)
                 row["outcome"] = "error"
             elif payload is not None:
-                doc, fp, feed = pickle.loads(payload)
-                res = self.store.save_document(doc, fp)
-                if feed:  # (as ingest_items does: the feed reader skips this entry from now on)
-                    self.store.mark_feed_item(feed[0], feed[1], res.doc_id)
+                res = save(self.store, *pickle.loads(payload))  # (doc, fingerprint, feed entry)
                 row["outcome"], row["doc_id"] = res.outcome, res.doc_id
             rows.append(row)
         return pd.DataFrame(rows, columns=["source", "outcome", "doc_id", "error"])
@@ -349,13 +346,13 @@ def _ray(
     with Store.open(db) as store:  # migrate once, here, before the writers open it
         sqlite = store.engine.dialect.name == "sqlite"
         for u in units(inputs):
-            if isinstance(u, InputError):
+            if isinstance(u, InputError):  # an unreadable unit counts as an input, as in _local
+                report.inputs += 1
                 report.errors.append(u)
                 notify("error", u)
                 store.record_error(u.source, u.reason)
             else:
                 unit_rows.append({"unit": u})
-        report.inputs = len(report.errors)  # (the unreadable units count as inputs, as in _local)
     writers = 1 if sqlite else (options.writers or 2)
 
     started_here = not ray.is_initialized()

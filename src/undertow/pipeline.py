@@ -226,15 +226,22 @@ def ingest_items(
             notify("error", outcome)
             return
         doc, fp = outcome
-        result = store.save_document(doc, fp)
-        if item.feed:
-            store.mark_feed_item(item.feed[0], item.feed[1], result.doc_id)
+        result = save(store, doc, fp, item.feed)
         report.add(result)
         notify("saved", (doc, result))
 
     for item, outcome in _run(iter(items), options, workers, report, store, notify, pipeline):
         handle(item, outcome)
     return report
+
+
+def save(store: Store, doc: Document, fp: Fingerprint, feed: tuple[str, str] | None) -> SaveResult:
+    """Store ``doc``; when it came from a feed entry (``RawItem.feed``: feed URL, entry id), mark
+    the entry seen so that the feed reader skips it from now on."""
+    result = store.save_document(doc, fp)
+    if feed:
+        store.mark_feed_item(feed[0], feed[1], result.doc_id)
+    return result
 
 
 def _run(

@@ -665,12 +665,14 @@ MAX_FLOW_DEPTH = 100
 
 def _flow_depth(text: str) -> int:
     """The deepest nesting of ``[`` and ``{`` in ``text`` (brackets inside strings count too:
-    an over-estimate that no taxonomy comes near)."""
+    an over-estimate that no taxonomy comes near), read no further than ``MAX_FLOW_DEPTH + 1``."""
     depth = deepest = 0
-    for m in _BRACKET.finditer(text):  # (only the brackets: a body of megabytes has few)
+    for m in _BRACKET.finditer(text):
         if m.group() in "[{":
             depth += 1
             deepest = max(deepest, depth)
+            if deepest > MAX_FLOW_DEPTH:
+                break
         else:
             depth = max(0, depth - 1)
     return deepest

@@ -394,7 +394,8 @@ def _warm(web: Web) -> None:
 
 
 def _public(path: str) -> bool:
-    return path.startswith("/static/") or path in ("/login", "/healthz")
+    """Paths open without a token: those outside the rate limits, and the login page."""
+    return _unlimited(path) or path == "/login"
 
 
 def _unlimited(path: str) -> bool:
