@@ -164,6 +164,22 @@ def test_extract_html_ignores_random_dates_in_text() -> None:
     assert extract_html(html).published is None
 
 
+@pytest.mark.parametrize(
+    ("value", "day"),
+    [
+        ("Thu, 09/25/2025 - 11:38", dt.date(2025, 9, 25)),  # Drupal's default date format
+        ("25/09/2025", dt.date(2025, 9, 25)),  # the first number cannot be a month
+        ("2025-09-25T11:38:00+02:00", dt.date(2025, 9, 25)),
+        ("13/13/2025", None),
+        ("v1/2/2024/x", None),
+    ],
+)
+def test_metadata_date_formats(value: str, day: dt.date | None) -> None:
+    from undertow.ingest.extract import _parse_any_date
+
+    assert _parse_any_date(value) == day
+
+
 def test_extract_html_title_suffix_stripped_without_og() -> None:
     html = (
         "<html><head><title>Kremlin rejects guarantees - Example News</title>"
@@ -651,3 +667,24 @@ def test_clean_body_a_heading_under_every_teaser_is_not_the_end() -> None:
     # once, in the second half, it ends the article
     once = "\n".join(["Para one.", "Para two.", "Para three.", "Para four.", "Related articles", "Teaser"])
     assert _clean_body(once, None).split("\n\n") == ["Para one.", "Para two.", "Para three.", "Para four."]
+
+
+def test_article_text_inside_an_embed_container_is_kept() -> None:
+    # Webflow wraps custom HTML in div.w-embed; a tag left open there ("</div</div>") puts the rest
+    # of the article inside it, and trafilatura discards "embed" containers as social embeds
+    intro = "".join(
+        f"<p>Paragraph {n} of the guide explains how tipping works in restaurants, bars and cafes today.</p>"
+        for n in range(8)
+    )
+    rest = "".join(
+        f"<h3>Section {n}</h3><p>{'Servers rely on tips for much of their income, so a fair tip matters. ' * 4}</p>"
+        for n in range(4)
+    )
+    html = (
+        "<html><head><title>Tip chart and guide</title></head><body><article><h1>Tip chart and guide</h1>"
+        f'<div class="rich-text">{intro}<div class="w-embed"><table><tr><td>$10</td><td>$2</td></tr></table>'
+        f"</div</div>{rest}</div></article></body></html>"
+    )
+    ex = extract_html(html)
+    assert "Section 3" in ex.text
+    assert ex.text.count("Servers rely on tips") >= 4

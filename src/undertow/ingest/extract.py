@@ -203,6 +203,9 @@ _PUB_META = (
     "nv:date",
 )
 _ISO = re.compile(r"((?:19|20)\d\d)-?(\d\d)-?(\d\d)")
+# "09/25/2025" in a metadata value (Drupal's default "Thu, 09/25/2025 - 11:38"): month first, as
+# machine-written slashed dates are, unless the first number cannot be a month
+_SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)(?![\d/])")
 _URL_DATE = (
     re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$|[-_])"),
     re.compile(r"[/_-]((?:19|20)\d\d)-(\d\d)-(\d\d)(?:[/_.-]|$)"),
@@ -241,6 +244,12 @@ def _parse_any_date(value: Any) -> dt.date | None:
             d = None
     if d is None:
         d = textdump.parse_date(s[:80])
+    if d is None and (m := _SLASHED.search(s[:40])):
+        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        try:
+            d = dt.date(y, a, b) if a <= 12 else dt.date(y, b, a)
+        except ValueError:
+            d = None
     return d if d is not None and _plausible(d) else None
 
 
@@ -781,6 +790,17 @@ def _join_documents(tree: Any) -> None:
                 body.append(child)
 
 
+def _unmark_article_embeds(tree: Any) -> None:
+    """Take the "embed" class off a container that holds article text (several paragraphs, a
+    heading), so trafilatura does not discard it as a social-media embed. Site builders wrap
+    custom HTML in such containers (Webflow's ``w-embed``), and a tag left open there (a table's
+    ``</div</div>``) puts the rest of the article inside one."""
+    for el in tree.xpath('//div[contains(@class,"embed")][count(.//p) >= 3][.//h2 or .//h3]'):
+        text = sum(len(p.text_content()) for p in el.iter("p"))
+        if text >= 1000:
+            el.set("class", " ".join(c for c in el.get("class", "").split() if "embed" not in c))
+
+
 def _append_text(el: Any, text: str) -> None:
     if len(el):
         el[-1].tail = (el[-1].tail or "") + text
@@ -941,6 +961,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     if tree is None:
         return Extracted(text="", url=url)
     _join_documents(tree)
+    _unmark_article_embeds(tree)
 
     try:
         md = examine_meta(tree)
