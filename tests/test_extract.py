@@ -676,10 +676,8 @@ def test_article_text_inside_an_embed_container_is_kept() -> None:
         f"<p>Paragraph {n} of the guide explains how tipping works in restaurants, bars and cafes today.</p>"
         for n in range(8)
     )
-    rest = "".join(
-        f"<h3>Section {n}</h3><p>{'Servers rely on tips for much of their income, so a fair tip matters. ' * 4}</p>"
-        for n in range(4)
-    )
+    tip = "Servers rely on tips for much of their income, so a fair tip matters. "
+    rest = "".join(f"<h3>Section {n}</h3><p>{tip * 4}</p>" for n in range(4))
     html = (
         "<html><head><title>Tip chart and guide</title></head><body><article><h1>Tip chart and guide</h1>"
         f'<div class="rich-text">{intro}<div class="w-embed"><table><tr><td>$10</td><td>$2</td></tr></table>'
