@@ -795,7 +795,7 @@ def _unmark_article_embeds(tree: Any) -> None:
     heading), so trafilatura does not discard it as a social-media embed. Site builders wrap
     custom HTML in such containers (Webflow's ``w-embed``), and a tag left open there (a table's
     ``</div</div>``) puts the rest of the article inside one."""
-    for el in tree.xpath('//div[contains(@class,"embed")][count(.//p) >= 3][.//h2 or .//h3]'):
+    for el in tree.xpath('//*[contains(@class,"embed")][count(.//p) >= 3][.//h2 or .//h3]'):
         text = sum(len(p.text_content()) for p in el.iter("p"))
         if text >= 1000:
             el.set("class", " ".join(c for c in el.get("class", "").split() if "embed" not in c))
