@@ -686,3 +686,25 @@ def test_article_text_inside_an_embed_container_is_kept() -> None:
     ex = extract_html(html)
     assert "Section 3" in ex.text
     assert ex.text.count("Servers rely on tips") >= 4
+
+
+def test_listicle_items_in_slides_are_kept() -> None:
+    # slide-show listicles keep every item in a "slide" container, which trafilatura discards as a
+    # carousel
+    intro = "".join(
+        f"<p>Paragraph {n} of the introduction says why these gardens are worth a weekend trip.</p>"
+        for n in range(8)
+    )
+
+    def slide(n: int) -> str:
+        about = f"Garden {n} opens at dawn, and its rose beds are at their best in early June. " * 3
+        entry = f"Entry to garden {n} costs {n + 5} euros, and children go in free all year round."
+        return f'<div class="slide-item"><h2>Garden {n}</h2><p>{about}</p><p>{entry}</p></div>'
+
+    html = (
+        "<html><head><title>Ten gardens to visit</title></head><body><article><h1>Ten gardens to visit</h1>"
+        f'{intro}<div class="listicle-slides">{"".join(slide(n) for n in range(4))}</div>'
+        "</article></body></html>"
+    )
+    ex = extract_html(html)
+    assert all(f"Entry to garden {n} costs" in ex.text for n in range(4))

@@ -791,14 +791,18 @@ def _join_documents(tree: Any) -> None:
 
 
 def _unmark_article_embeds(tree: Any) -> None:
-    """Take the "embed" class off a container that holds article text (several paragraphs, a
-    heading), so trafilatura does not discard it as a social-media embed. Site builders wrap
-    custom HTML in such containers (Webflow's ``w-embed``), and a tag left open there (a table's
-    ``</div</div>``) puts the rest of the article inside one."""
-    for el in tree.xpath('//*[contains(@class,"embed")][count(.//p) >= 3][.//h2 or .//h3]'):
-        text = sum(len(p.text_content()) for p in el.iter("p"))
-        if text >= 1000:
-            el.set("class", " ".join(c for c in el.get("class", "").split() if "embed" not in c))
+    """Take the "embed" and "slide" classes off a container that holds article text (three or
+    more paragraphs, a heading, 1,000+ characters) and off the items in it, so trafilatura does
+    not discard them as a social-media embed or a carousel. Sites put articles in both: slide-show
+    listicles keep every item in a "slide", site builders wrap custom HTML in an embed (Webflow's
+    ``w-embed``), and a tag left open there (a table's ``</div</div>``) puts the rest of the
+    article inside one."""
+    for token in ("embed", "slide"):
+        for el in tree.xpath(f'//*[contains(@class,"{token}")][count(.//p) >= 3][.//h2 or .//h3]'):
+            if sum(len(p.text_content()) for p in el.iter("p")) >= 1000:
+                for part in el.iter():  # the container and the items in it ("slide-item")
+                    if token in (part.get("class") or ""):
+                        part.set("class", " ".join(c for c in part.get("class").split() if token not in c))
 
 
 def _append_text(el: Any, text: str) -> None:
