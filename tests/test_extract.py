@@ -708,3 +708,12 @@ def test_listicle_items_in_slides_are_kept() -> None:
     )
     ex = extract_html(html)
     assert all(f"Entry to garden {n} costs" in ex.text for n in range(4))
+
+
+def test_default_mode_body_replaces_a_sliver_only() -> None:
+    from undertow.ingest.extract import _sliver_fixed
+
+    article = "The talks resumed in Geneva on Monday after a week of delay. " * 10  # 120 words
+    assert _sliver_fixed(article[:60], article)  # a sliver: 12 words of 120
+    teasers = "Another story about the talks, with a photo and a link. " * 20  # 220 more words
+    assert not _sliver_fixed(article, article + teasers)  # the article plus its neighbours
