@@ -717,3 +717,47 @@ def test_default_mode_body_replaces_a_sliver_only() -> None:
     assert _sliver_fixed(article[:60], article)  # a sliver: 12 words of 120
     teasers = "Another story about the talks, with a photo and a link. " * 20  # 220 more words
     assert not _sliver_fixed(article, article + teasers)  # the article plus its neighbours
+
+
+_ARTICLE_PARAS = [
+    "The ministry said on Tuesday that the talks would resume in Geneva next week, officials confirmed.",
+    "Both delegations are expected to discuss a ceasefire along the front line and prisoner exchanges.",
+    "Observers cautioned that earlier rounds had ended without agreement on any of the main points.",
+]
+
+
+def test_clean_body_drops_a_cookie_dialog_at_the_end() -> None:
+    from undertow.ingest.extract import _clean_body
+
+    dialog = [
+        "We use cookies on our website to give you the most relevant experience by remembering your "
+        "preferences and repeat visits. By clicking Accept, you consent to the use of all the cookies.",
+        "Necessary",
+        "Necessary cookies are absolutely essential for the website to function properly.",
+        "Other uncategorized cookies are those that are being analyzed and have not been classified yet.",
+        "Accept all",
+    ]
+    body = _clean_body("\n".join(_ARTICLE_PARAS + dialog), None)
+    assert body.split("\n\n") == _ARTICLE_PARAS
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        # a recipe's cookies are not a consent dialog
+        [
+            "Let the cookies cool on the tray for ten minutes before moving them to a wire rack.",
+            "Store the cookies in an airtight tin for up to a week, or freeze them for a month.",
+        ],
+        # one paragraph about the site's cookies in the article stays
+        [
+            "Regulators said on Friday that the ministry's website had used tracking cookies for two "
+            "years without asking visitors for consent, and ordered it to delete the data it collected."
+        ],
+    ],
+)
+def test_clean_body_keeps_cookies_that_are_not_a_consent_dialog(ending: list[str]) -> None:
+    from undertow.ingest.extract import _clean_body
+
+    body = _clean_body("\n".join(_ARTICLE_PARAS + ending), None)
+    assert body.split("\n\n") == _ARTICLE_PARAS + ending

@@ -925,7 +925,7 @@ def _clean_body(text: str, title: str | None) -> str:
         if textdump.is_junk(p, max_words=25, urls=False):
             continue
         out.append(p)
-    return "\n\n".join(_drop_repeats(out))
+    return "\n\n".join(_drop_repeats(_drop_cookie_notice(out)))
 
 
 def _sliver_fixed(body: str, alt_body: str, gain: float = 3.0) -> bool:
@@ -935,6 +935,29 @@ def _sliver_fixed(body: str, alt_body: str, gain: float = 3.0) -> bool:
     recall mode had the article and default mode added its neighbours (related-article teasers).
     """
     return len(_WORD.findall(alt_body)) > gain * len(_WORD.findall(body))
+
+
+_COOKIE = re.compile(r"(?i)\bcookies?\b")
+_CONSENT = re.compile(
+    r"(?i)\b(?:websites?|browser|consent|accept|privacy|preferences|necessary|analytics|third[- ]party|"
+    r"functional|tracking|opt[- ]out|GDPR)\b"
+)
+
+
+def _drop_cookie_notice(paras: list[str], short: int = 12) -> list[str]:
+    """``paras`` without a cookie-consent dialog at their end: paragraphs about cookies, two or
+    more of them about the site's (with consent vocabulary: website, browser, accept, privacy,
+    analytics, ...), with nothing after the first of them but more of those and short lines (the
+    dialog's headings and buttons). One such paragraph stays, and so do a recipe's cookies."""
+    start = len(paras)
+    about = 0
+    for i in range(len(paras) - 1, -1, -1):
+        if _COOKIE.search(paras[i]):
+            start = i
+            about += _CONSENT.search(paras[i]) is not None
+        elif len(paras[i].split()) > short:
+            break
+    return paras[:start] if about >= 2 else paras
 
 
 def _is_title(paragraph: str, title_n: str) -> bool:
