@@ -171,7 +171,8 @@ def test_extract_html_ignores_random_dates_in_text() -> None:
         ("25/09/2025", dt.date(2025, 9, 25)),  # the first number cannot be a month
         ("2025-09-25T11:38:00+02:00", dt.date(2025, 9, 25)),
         ("13/13/2025", None),
-        ("v1/2/2024/x", None),
+        ("05/06/2025", None),  # May in the US, June elsewhere: unread
+        ("v1/2/2024", None),  # a version, not a date
     ],
 )
 def test_metadata_date_formats(value: str, day: dt.date | None) -> None:
@@ -754,6 +755,13 @@ def test_clean_body_drops_a_cookie_dialog_at_the_end() -> None:
             "Regulators said on Friday that the ministry's website had used tracking cookies for two "
             "years without asking visitors for consent, and ordered it to delete the data it collected."
         ],
+        # an article's closing paragraphs about cookie rules are not a dialog either
+        [
+            "The new rules require every website to ask before it sets tracking cookies, and to offer a "
+            "button that rejects them all as easily as one that accepts them.",
+            "Privacy groups welcomed the decision but said that browser makers should block third-party "
+            "cookies by default, as some already do.",
+        ],
     ],
 )
 def test_clean_body_keeps_cookies_that_are_not_a_consent_dialog(ending: list[str]) -> None:
@@ -761,3 +769,37 @@ def test_clean_body_keeps_cookies_that_are_not_a_consent_dialog(ending: list[str
 
     body = _clean_body("\n".join(_ARTICLE_PARAS + ending), None)
     assert body.split("\n\n") == _ARTICLE_PARAS + ending
+
+
+def test_clean_body_keeps_a_recipe_before_a_cookie_dialog() -> None:
+    from undertow.ingest.extract import _clean_body
+
+    recipe = [
+        "Let the cookies cool on the tray for ten minutes before moving them to a wire rack to set.",
+        "Store the cookies in an airtight tin for up to a week, or freeze them for a month or more.",
+    ]
+    dialog = [
+        "We use cookies on our website to give you the most relevant experience by remembering your "
+        "preferences. By clicking Accept, you consent to the use of all the cookies.",
+        "Necessary",
+        "Analytical cookies are used to understand how visitors interact with the website.",
+        "Accept all",
+    ]
+    body = _clean_body("\n".join(_ARTICLE_PARAS + recipe + dialog), None)
+    assert body.split("\n\n") == _ARTICLE_PARAS + recipe
+
+
+def test_embeds_in_a_page_wide_wrapper_stay_out() -> None:
+    # WordPress marks <body> "wp-embed-responsive": that does not make the page's embeds article text
+    intro = [
+        f"<p>Paragraph {n} of the report says the talks in Geneva will resume next week, officials said.</p>"
+        for n in range(14)
+    ]
+    post = "A photo of the hotel balcony at sunrise, posted by a guest who stayed there in spring. " * 2
+    embed = f'<div class="wp-block-embed__wrapper"><div class="embed-instagram"><p>{post}</p></div></div>'
+    html = (
+        '<html><head><title>Talks resume</title></head><body class="wp-embed-responsive">'
+        f'<div class="page"><article><h1>Talks resume</h1>{"".join(intro[:7])}{embed}{"".join(intro[7:])}'
+        "<h2>Background</h2></article></div></body></html>"
+    )
+    assert "hotel balcony" not in extract_html(html).text

@@ -203,9 +203,9 @@ _PUB_META = (
     "nv:date",
 )
 _ISO = re.compile(r"((?:19|20)\d\d)-?(\d\d)-?(\d\d)")
-# "09/25/2025" in a metadata value (Drupal's default "Thu, 09/25/2025 - 11:38"): month first, as
-# machine-written slashed dates are, unless the first number cannot be a month
-_SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)(?![\d/])")
+# a slashed date ("Thu, 09/25/2025 - 11:38", Drupal's default), read only when one of its first two
+# numbers cannot be a month: "05/06/2025" is May in the US and June elsewhere, so it stays unread
+_SLASHED = re.compile(r"(?<![\w/.-])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)(?![\w/])")
 _URL_DATE = (
     re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$|[-_])"),
     re.compile(r"[/_-]((?:19|20)\d\d)-(\d\d)-(\d\d)(?:[/_.-]|$)"),
@@ -246,8 +246,9 @@ def _parse_any_date(value: Any) -> dt.date | None:
         d = textdump.parse_date(s[:80])
     if d is None and (m := _SLASHED.search(s[:40])):
         a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        month, day = (a, b) if b > 12 or a == b else (b, a) if a > 12 else (0, 0)
         try:
-            d = dt.date(y, a, b) if a <= 12 else dt.date(y, b, a)
+            d = dt.date(y, month, day) if month else None
         except ValueError:
             d = None
     return d if d is not None and _plausible(d) else None
@@ -791,18 +792,25 @@ def _join_documents(tree: Any) -> None:
 
 
 def _unmark_article_embeds(tree: Any) -> None:
-    """Take the "embed" and "slide" classes off a container that holds article text (three or
-    more paragraphs, a heading, 1,000+ characters) and off the items in it, so trafilatura does
-    not discard them as a social-media embed or a carousel. Sites put articles in both: slide-show
-    listicles keep every item in a "slide", site builders wrap custom HTML in an embed (Webflow's
-    ``w-embed``), and a tag left open there (a table's ``</div</div>``) puts the rest of the
-    article inside one."""
+    """Take the "embed" and "slide" classes off a container inside the article that holds article
+    text (three or more paragraphs, a heading, 1,000+ characters, but not the page's main heading)
+    and off the parts of it that hold paragraphs, so trafilatura does not discard them as a
+    social-media embed or a carousel. Sites put articles in both: slide-show listicles keep every
+    item in a "slide", site builders wrap custom HTML in an embed (Webflow's ``w-embed``), and a
+    tag left open there (a table's ``</div</div>``) puts the rest of the article inside one. A
+    page-wide wrapper (``body.wp-embed-responsive``, a slide-out panel around the page) holds the
+    main heading and is left alone, and so are the embeds and sliders in it."""
     for token in ("embed", "slide"):
-        for el in tree.xpath(f'//*[contains(@class,"{token}")][count(.//p) >= 3][.//h2 or .//h3]'):
-            if sum(len(p.text_content()) for p in el.iter("p")) >= 1000:
-                for part in el.iter():  # the container and the items in it ("slide-item")
-                    if token in (part.get("class") or ""):
-                        part.set("class", " ".join(c for c in part.get("class").split() if token not in c))
+        for el in tree.xpath(
+            f'//*[contains(@class,"{token}")][not(self::html or self::body)][not(.//h1)]'
+            "[count(.//p) >= 3][.//h2 or .//h3]"
+        ):
+            if sum(len(p.text_content()) for p in el.iter("p")) < 1000:
+                continue
+            for part in (el, *el.iterdescendants()):  # the container and its items ("slide-item")
+                cls = part.get("class")
+                if cls and token in cls and (part is el or part.find(".//p") is not None):
+                    part.set("class", " ".join(c for c in cls.split() if token not in c))
 
 
 def _append_text(el: Any, text: str) -> None:
@@ -930,7 +938,7 @@ def _clean_body(text: str, title: str | None) -> str:
 
 def _sliver_fixed(body: str, alt_body: str, gain: float = 3.0) -> bool:
     """Whether default mode's cleaned body ``alt_body`` replaces recall mode's ``body``: when it
-    has ``gain`` times as many words. Where recall mode really read a sliver, default mode's text
+    has more than ``gain`` times as many words. Where recall mode really read a sliver, default mode's text
     is 4.5 to 75 times as long (20 benchmark pages); where it is only 1.5 to 3 times as long,
     recall mode had the article and default mode added its neighbours (related-article teasers).
     """
@@ -939,25 +947,35 @@ def _sliver_fixed(body: str, alt_body: str, gain: float = 3.0) -> bool:
 
 _COOKIE = re.compile(r"(?i)\bcookies?\b")
 _CONSENT = re.compile(
-    r"(?i)\b(?:websites?|browser|consent|accept|privacy|preferences|necessary|analytics|third[- ]party|"
+    r"(?i)\b(?:websites?|browser|consent|accept|privacy|preferences|analytics|third[- ]party|"
     r"functional|tracking|opt[- ]out|GDPR)\b"
 )
 
 
 def _drop_cookie_notice(paras: list[str], short: int = 12) -> list[str]:
-    """``paras`` without a cookie-consent dialog at their end: paragraphs about cookies, two or
-    more of them about the site's (with consent vocabulary: website, browser, accept, privacy,
-    analytics, ...), with nothing after the first of them but more of those and short lines (the
-    dialog's headings and buttons). One such paragraph stays, and so do a recipe's cookies."""
+    """``paras`` without a cookie-consent dialog at their end.
+
+    The dialog is the run of paragraphs at the end that mention cookies, with short lines (its
+    headings and buttons) between them, starting at the first that speaks of the site's cookies
+    (with consent vocabulary: website, browser, accept, privacy, analytics, ...). It is dropped
+    when it has three such paragraphs, or two and a short line. A recipe's cookies before it stay,
+    and so does an article's paragraph or two about cookie rules.
+    """
     start = len(paras)
-    about = 0
     for i in range(len(paras) - 1, -1, -1):
         if _COOKIE.search(paras[i]):
             start = i
-            about += _CONSENT.search(paras[i]) is not None
         elif len(paras[i].split()) > short:
             break
-    return paras[:start] if about >= 2 else paras
+    run = paras[start:]
+    consent = [i for i, p in enumerate(run) if _COOKIE.search(p) and _CONSENT.search(p)]
+    if not consent:
+        return paras
+    run = run[consent[0] :]
+    lines = sum(1 for p in run if not _COOKIE.search(p))
+    if len(consent) >= 3 or (len(consent) >= 2 and lines):
+        return paras[: len(paras) - len(run)]
+    return paras
 
 
 def _is_title(paragraph: str, title_n: str) -> bool:
