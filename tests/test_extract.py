@@ -482,6 +482,32 @@ def test_uk_dump() -> None:
     assert ex.text.endswith("підсумковим засіданням.")
 
 
+def test_dump_with_a_long_menu_above_the_headline() -> None:
+    # 17 lines of menu, breadcrumb and share buttons above the body; "Posted on <date> by <name>";
+    # share and like buttons under the body
+    ex = extract_plain_text((DATA / "en_dump_menu.txt").read_text(encoding="utf-8"))
+    assert ex.title == "Zelensky Says Ceasefire Talks Must Include Security Guarantees"
+    assert ex.section == "Europe"  # the breadcrumb's last part
+    assert ex.author == "John Smith"
+    assert ex.published == dt.date(2026, 2, 6)
+    assert ex.text.startswith("Ukrainian President Volodymyr Zelensky said on Thursday")
+    assert ex.text.endswith("on the central questions of territory and guarantees.")
+    for junk in ("Menu", "Search for", "Advertisement", "Share this", "Like this", "Loading", "Odesa"):
+        assert junk not in ex.text
+
+
+def test_dump_with_a_banner_a_caption_and_a_newsletter_box() -> None:
+    ex = extract_plain_text((DATA / "en_dump_banner.txt").read_text(encoding="utf-8"))
+    assert ex.title == "Macron and Starmer Propose Reassurance Force for Ukraine"  # not "BREAKING NEWS"
+    assert ex.section == "Europe"
+    assert ex.author == "Claire Dubois; Tom Harris"  # "Europe Correspondents" is their role
+    assert ex.published == dt.date(2026, 2, 3)  # published, not the update under it
+    assert ex.text.startswith("France and Britain on Tuesday proposed")
+    assert ex.text.endswith('We are going to make peace last," Macron said.')
+    for junk in ("Photo:", "READ MORE", "inbox", "Most Read", "Cookie"):
+        assert junk not in ex.text
+
+
 @pytest.mark.parametrize(
     ("line", "rest"),
     [

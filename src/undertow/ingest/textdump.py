@@ -43,6 +43,7 @@ _JUNK_EN = [
     r"(?:subscribe|sign up|signup|register)(?: (?:to|for|now|here|today))?\b.{0,120}",
     r"(?:join|get) our (?:free )?(?:newsletter|mailing list)\b.*",
     r".{0,60}\bnewsletters?\b.{0,60}",
+    r".{0,80}\b(?:delivered|sent|straight) to your inbox\b.*",
     r"thanks? (?:you )?for (?:signing up|subscribing|reading)\b.*",
     r"(?:we|this (?:site|website)) uses? cookies\b.*",
     r".{0,80}\bcookies?\b.{0,40}(?:accept|consent|policy|settings|experience)\b.*",
@@ -63,7 +64,7 @@ _JUNK_EN = [
     r"reading time\s*:.*",
     r"(?:updated|published|posted|last updated)\s*(?:on|at)?\s*:?\s*.{0,40}\d.{0,30}",
     r"image (?:source|credit|caption)\s*:.*",
-    r"(?:photo|image|picture|credit)s?\s*:.{0,80}",
+    r"(?:photo|image|picture|credit)s?\s*:.{0,250}",
     r"getty images|shutterstock|reuters|ap photo|afp",
     r"(?:all )?photos?(?: by)? .{0,40}/ ?(?:getty|reuters|ap|afp).*",
     r"like this (?:story|article)\?.*",
@@ -124,6 +125,7 @@ _JUNK_ALL = _JUNK_EN + _JUNK_RU + _JUNK_UK
 # of these words (every such pattern must contain one; tests/test_extract.py checks it).
 _FLOATING_WORDS = (
     "newsletter",
+    "inbox",
     "cookie",
     "rights reserved",
     "contributed",
@@ -199,8 +201,8 @@ _BYLINE_RE = re.compile(
     re.IGNORECASE,
 )
 _ROLE_WORDS = re.compile(
-    r"\b(?:editor|correspondent|reporter|writer|columnist|contributor|journalist|analyst|staff|"
-    r"chief|senior|editor-in-chief|editorial|producer|author|founder|director|"
+    r"\b(?:editors?|correspondents?|reporters?|writers?|columnists?|contributors?|journalists?|analysts?|"
+    r"staff|chief|senior|editor-in-chief|editorial|producers?|authors?|founder|director|"
     r"редактор|корреспондент|обозреватель|журналист|кореспондент|оглядач|журналістка?)\b",
     re.IGNORECASE,
 )
@@ -412,6 +414,12 @@ class DumpParts:
     published: dt.date | None = None
 
 
+def _open_ended(line: str) -> bool:
+    """A line that ends no sentence: no final punctuation, or a colon or an ellipsis."""
+    end = line.rstrip()
+    return not ends_sentence(end) or end.endswith((":", "...", "…"))
+
+
 def _is_body_paragraph(line: str) -> bool:
     n = len(line.split())
     return (n >= 14 and ends_sentence(line)) or n >= 25
@@ -428,8 +436,82 @@ def _hard_wrapped(lines: list[str]) -> bool:
     return pairs >= 4 and cont / pairs >= 0.3
 
 
+_HEADER_LINES = 12  # title, section, byline and dateline sit in the lines just above the body
+_CRUMB_SEP = re.compile(r"\s+(?:/|>|»|›|\|)\s+")
+_META_SEP = re.compile(r"\s+[|•·]\s+")
+_DATE_BY = re.compile(r"^(?P<date>.+?)\s+(?:by|от|від)\s+(?P<names>\S.*)$", re.IGNORECASE)
+
+
+def _breadcrumb(line: str) -> list[str] | None:
+    """The parts of a breadcrumb line ("Home / World / Europe"), else None."""
+    parts = _CRUMB_SEP.split(line)
+    if len(parts) >= 2 and all(1 <= len(p.split()) <= 4 for p in parts):
+        return parts
+    return None
+
+
+def _banner(line: str) -> bool:
+    """A short all-capitals line ("BREAKING NEWS", "LIVE"): a banner, not a headline."""
+    letters = [c for c in line if c.isalpha()]
+    return len(line.split()) <= 3 and bool(letters) and all(c.isupper() for c in letters)
+
+
+def _navigation(line: str) -> bool:
+    """A menu or toolbar line: boilerplate, or a few words."""
+    return is_junk(line) or len(line.split()) <= 6
+
+
+def _meta(line: str) -> tuple[dt.date | None, str | None] | None:
+    """(date, author) of a header line that gives either or both: "February 3, 2026", "By Jane Doe",
+    "Posted on February 6, 2026 by John Smith", "By Jane Doe | March 5, 2024"; else None."""
+    day: dt.date | None = None
+    author: str | None = None
+    for seg in _META_SEP.split(line):
+        d = date_line(seg)
+        if d:
+            day = day or d
+            continue
+        by = split_byline(seg)
+        if by:
+            author = author or by
+            continue
+        m = _DATE_BY.match(seg)
+        if m and (d := date_line(m.group("date"))) and (by := split_byline("By " + m.group("names"))):
+            day, author = day or d, author or by
+    return (day, author) if day or author else None
+
+
+def _title_at(candidates: list[str]) -> int:
+    """Which header line is the headline: the first of 3 to 30 words that is not a breadcrumb, a
+    banner or a sentence (a standfirst ends with a full stop); else the first line."""
+    for i, c in enumerate(candidates):
+        n = len(c.split())
+        if 3 <= n <= 30 and not c.rstrip().endswith(".") and not _breadcrumb(c) and not _banner(c):
+            return i
+    return 0
+
+
+def _section(candidates: list[str], title: str) -> str | None:
+    """The section named above the headline: the short line just before it ("World War"), or the
+    last part of a breadcrumb ("Home / World / Europe") that is not the headline itself."""
+    for c in reversed(candidates):
+        crumbs = _breadcrumb(c)
+        if crumbs:
+            crumbs = [x for x in crumbs if x.casefold() != title.casefold()]
+            return crumbs[-1] if len(crumbs) >= 2 else None
+        if c is candidates[-1] and len(c.split()) <= 4 and not ends_sentence(c):
+            return c
+        return None
+    return None
+
+
 def parse_dump(text: str) -> DumpParts:
-    """Split a scraped text dump into header fields and clean body lines."""
+    """Split a scraped text dump into header fields and clean body lines.
+
+    The header is what comes before the first body paragraph (a sentence of 14+ words): at most
+    its last 12 lines, when what comes before those is navigation (menus, short lines); a page
+    whose first paragraph comes later than that without such a menu is not guessed at.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     raw = text.split("\n")
     wrapped = _hard_wrapped(raw)
@@ -441,35 +523,27 @@ def parse_dump(text: str) -> DumpParts:
     start = next((i for i, s in enumerate(items) if _is_body_paragraph(s) and not is_junk(s)), None)
     parts = DumpParts(body=[])
     header, rest = (items[:start], items[start:]) if start is not None else ([], items)
-    if start is not None and start > 12:  # no recognisable header: do not guess
-        header, rest = [], items
+    if len(header) > _HEADER_LINES:
+        menu, header = header[:-_HEADER_LINES], header[-_HEADER_LINES:]
+        if not all(_navigation(s) for s in menu):  # no recognisable header: do not guess
+            header, rest = [], items
 
     candidates: list[str] = []
     for s in header:
-        d = date_line(s)
-        if d:
-            parts.published = parts.published or d
+        meta = _meta(s)
+        if meta:
+            parts.published = parts.published or meta[0]
+            parts.author = parts.author or meta[1]
             continue
         if is_junk(s):
             continue
-        by = split_byline(s)
-        if by:
-            parts.author = parts.author or by
-            continue
         candidates.append(s)
     if candidates:
-        first = candidates[0]
-        if (
-            len(candidates) >= 2
-            and len(first.split()) <= 4
-            and not ends_sentence(first)
-            and len(candidates[1].split()) > len(first.split())
-        ):
-            parts.section = first
-            candidates = candidates[1:]
-        parts.title = candidates[0]
+        t = _title_at(candidates)
+        parts.title = candidates[t]
+        parts.section = _section(candidates[:t], parts.title)
         # a standfirst (sentence) after the title belongs to the body
-        lead = [c for c in candidates[1:] if ends_sentence(c) and len(c.split()) >= 6]
+        lead = [c for c in candidates[t + 1 :] if ends_sentence(c) and len(c.split()) >= 6]
         rest = lead + rest
 
     body: list[str] = []
@@ -500,8 +574,9 @@ def parse_dump(text: str) -> DumpParts:
             continue
         seen.add(key)
         body.append(s)
-    # a trailing run of short, unpunctuated lines (tags, headings with nothing under them)
-    while body and not wrapped and not ends_sentence(body[-1]) and len(body[-1].split()) <= 12:
+    # a trailing run of short lines that end no sentence (tags, share buttons, "Like this:",
+    # "Loading...", headings with nothing under them)
+    while body and not wrapped and len(body[-1].split()) <= 12 and _open_ended(body[-1]):
         body.pop()
     parts.body = body
     return parts
