@@ -508,6 +508,24 @@ def test_dump_with_a_banner_a_caption_and_a_newsletter_box() -> None:
         assert junk not in ex.text
 
 
+def test_dump_ends_where_the_comments_begin() -> None:
+    ex = extract_plain_text((DATA / "en_dump_comments.txt").read_text(encoding="utf-8"))
+    assert ex.title == "Peskov Rejects Foreign Troops Proposal"
+    assert ex.text.endswith("talks between the United States and Russia in Riyadh earlier in the week.")
+    for junk in ("Also read", "Watch:", "says:", "Reply", "Moscow for permission", "Privacy Policy"):
+        assert junk not in ex.text
+
+
+def test_dump_with_a_section_label_above_the_headline() -> None:
+    # "Russian Politics & Diplomacy" is a headline-shaped section label; "MOSCOW, February 4.
+    # /TASS/." is the agency's dateline
+    ex = extract_plain_text((DATA / "en_dump_agency.txt").read_text(encoding="utf-8"))
+    assert ex.title == "Lavrov says Western guarantees for Kiev are an ultimatum"
+    assert ex.section == "Russian Politics & Diplomacy"
+    assert ex.text.startswith("Western plans to provide security guarantees to Ukraine")
+    assert ex.text.endswith("the deployment of foreign military contingents in Ukraine is unacceptable.")
+
+
 @pytest.mark.parametrize(
     ("line", "rest"),
     [

@@ -149,6 +149,14 @@ _TERMINAL_RE = re.compile(
     re.IGNORECASE,
 )
 
+# The heading of a comment thread ("3 Comments", "Responses (12)", "Комментарии"): in a text dump the
+# comments follow it (HTML extraction leaves comments out before this).
+_COMMENTS_RE = re.compile(
+    r"^\W{0,3}(?:(?:\d+\s+)?(?:comments?|responses?|комментари(?:и|ев|й)|коментар(?:і|ів))(?:\s*\(\d+\))?"
+    r"|join the (?:discussion|conversation))\W{0,3}$",
+    re.IGNORECASE,
+)
+
 _CODE_RE = re.compile(
     r"(?:[.#@][\w-]+[^{}]{0,200}\{[^{}]*\}?|\{[^{}]*[:;][^{}]*\}|\bfunction\s*\(|\bvar\s+\w+\s*=|"
     r"\b(?:window|document)\.\w+|</?(?:script|style|div|span|iframe)\b|@media\b|!important|"
@@ -302,9 +310,10 @@ _DATELINE_RES = (
         rf"^[A-ZА-ЯЁІЇЄҐ][\w.'’ \-/]{{1,40}}(?:,\s*[\w.' ]{{1,25}}?)?\s*\((?:{_AGENCIES})[\w ./]{{0,20}}\)\s*"
         r"(?:[-—–:]+|\.)\s*"
     ),
-    # "МОСКВА, 5 февраля. /ТАСС/. ", "МОСКВА, 5 фев — РИА Новости. "
+    # "МОСКВА, 5 февраля. /ТАСС/. ", "МОСКВА, 5 фев — РИА Новости. ", "MOSCOW, February 4. /TASS/. "
     re.compile(
-        rf"^[A-ZА-ЯЁІЇЄҐ][A-ZА-ЯЁІЇЄҐ\-' ]{{2,30}},\s*\d{{1,2}}\s+\w{{3,10}}\.?\s*(?:\d{{4}}\s*)?"
+        rf"^[A-ZА-ЯЁІЇЄҐ][A-ZА-ЯЁІЇЄҐ\-' ]{{2,30}},\s*"
+        rf"(?:\d{{1,2}}\s+\w{{3,10}}|[A-Za-z]{{3,10}}\.?\s+\d{{1,2}})\.?\s*(?:\d{{4}}\s*)?"
         rf"(?:/\s*(?:{_AGENCIES})\s*/\.?|[-—–]+\s*(?:{_AGENCIES})\.?|\.)\s*"
     ),
     # "WAR-REPORT : ", "KYIV — ", "LONDON: " (all-caps place or desk, then a separator)
@@ -483,12 +492,29 @@ def _meta(line: str) -> tuple[dt.date | None, str | None] | None:
 
 def _title_at(candidates: list[str]) -> int:
     """Which header line is the headline: the first of 3 to 30 words that is not a breadcrumb, a
-    banner or a sentence (a standfirst ends with a full stop); else the first line."""
-    for i, c in enumerate(candidates):
-        n = len(c.split())
-        if 3 <= n <= 30 and not c.rstrip().endswith(".") and not _breadcrumb(c) and not _banner(c):
-            return i
-    return 0
+    banner or a sentence (a standfirst ends with a full stop), unless it is a short section label
+    right above the headline; else the first line."""
+    fit = [
+        i
+        for i, c in enumerate(candidates)
+        if 3 <= len(c.split()) <= 30
+        and not c.rstrip().endswith(".")
+        and not _breadcrumb(c)
+        and not _banner(c)
+    ]
+    if not fit:
+        return 0
+    i = fit[0]
+    # a short line right above a headline-sized one is a section label ("Russian Politics &
+    # Diplomacy"); a long line right under a headline is its standfirst
+    if (
+        len(fit) > 1
+        and fit[1] == i + 1
+        and len(candidates[i].split()) <= 4
+        and 5 <= len(candidates[i + 1].split()) < 12
+    ):
+        return i + 1
+    return i
 
 
 def _section(candidates: list[str], title: str) -> str | None:
@@ -550,7 +576,7 @@ def parse_dump(text: str) -> DumpParts:
     seen: set[str] = set()
     title_key = (parts.title or "").casefold()
     for s in rest:
-        if body and is_terminal_heading(s):
+        if body and (is_terminal_heading(s) or _COMMENTS_RE.match(s)):
             break
         if is_junk(s):
             continue
