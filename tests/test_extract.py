@@ -526,6 +526,15 @@ def test_dump_with_a_section_label_above_the_headline() -> None:
     assert ex.text.endswith("the deployment of foreign military contingents in Ukraine is unacceptable.")
 
 
+def test_dump_with_the_headline_in_a_breadcrumb_and_a_short_first_sentence() -> None:
+    ex = extract_plain_text((DATA / "en_dump_crumbs.txt").read_text(encoding="utf-8"))
+    assert ex.title == "Ukraine Rejects Russian Demand for Neutrality"  # not "Home » News » ..."
+    assert ex.section == "News"
+    assert ex.author == "Jane Doe"  # not the reviewer
+    assert ex.published == dt.date(2026, 2, 8)
+    assert ex.text.startswith("The talks ended on Saturday.\n\nUkraine's foreign ministry")
+
+
 @pytest.mark.parametrize(
     ("line", "rest"),
     [

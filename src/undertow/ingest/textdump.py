@@ -454,7 +454,8 @@ _DATE_BY = re.compile(r"^(?P<date>.+?)\s+(?:by|от|від)\s+(?P<names>\S.*)$",
 def _breadcrumb(line: str) -> list[str] | None:
     """The parts of a breadcrumb line ("Home / World / Europe"), else None."""
     parts = _CRUMB_SEP.split(line)
-    if len(parts) >= 2 and all(1 <= len(p.split()) <= 4 for p in parts):
+    # every part a few words, but the last may be the headline itself ("Home » News » <headline>")
+    if len(parts) >= 2 and all(1 <= len(p.split()) <= 4 for p in parts[:-1]) and len(parts[-1].split()) <= 30:
         return parts
     return None
 
@@ -569,7 +570,7 @@ def parse_dump(text: str) -> DumpParts:
         parts.title = candidates[t]
         parts.section = _section(candidates[:t], parts.title)
         # a standfirst (sentence) after the title belongs to the body
-        lead = [c for c in candidates[t + 1 :] if ends_sentence(c) and len(c.split()) >= 6]
+        lead = [c for c in candidates[t + 1 :] if ends_sentence(c) and len(c.split()) >= 4]
         rest = lead + rest
 
     body: list[str] = []
