@@ -123,6 +123,36 @@ def test_pronoun_takes_the_previous_speaker() -> None:
     assert ("sergei-lavrov", "indirect", "Kyiv was preparing a provocation") in said(doc)
 
 
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        (
+            "Western plans are an ultimatum, Russian Foreign Minister Sergei Lavrov said on Wednesday. "
+            '"What they are proposing is practically an ultimatum," the minister said.',
+            "What they are proposing is practically an ultimatum",
+        ),
+        (
+            "Министр иностранных дел России Сергей Лавров заявил в среду, что переговоры продолжатся. "
+            "По словам министра, размещение иностранных войск недопустимо.",
+            "размещение иностранных войск недопустимо",
+        ),
+    ],
+)
+def test_a_role_noun_points_back_to_the_office_holder(text: str, content: str) -> None:
+    assert ("sergei-lavrov", content) in [(a, c) for a, _, c in said(annotate(text))]
+
+
+def test_a_role_noun_with_no_holder_before_it_is_not_resolved_to_someone_else() -> None:
+    doc = annotate("Dmitry Peskov spoke to reporters on Monday. The minister said the talks were useful.")
+    speakers = [a for a, _, c in said(doc) if c == "the talks were useful"]
+    assert speakers and "dmitry-peskov" not in speakers  # Peskov is no minister
+
+
+def test_the_spokesman_is_the_spokesman_mentioned_before() -> None:
+    doc = annotate("Dmitry Peskov spoke to reporters on Monday. The spokesman said the talks were useful.")
+    assert ("dmitry-peskov", "indirect", "the talks were useful") in said(doc)
+
+
 def test_analysis_is_not_a_statement() -> None:
     doc = annotate(
         "Lavrov's assertions reflect the Kremlin's broader strategy. These comments suggest a hardening line."

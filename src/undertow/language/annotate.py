@@ -242,11 +242,35 @@ class Annotator:
             found = self.actors.lookup(form)
             if found:
                 return self._registered(found)
+        anaphor = self._role_anaphor(bare, s0, mentions, day)
+        if anaphor is not None:  # "the minister said" after "Foreign Minister Sergei Lavrov ..."
+            return anaphor
         full = _full_name(text, bare, s0)
         if full is not None:  # "Matuszewski said" after "Kevin Matuszewski, an analyst, ..."
             named = self.actors.lookup(full)
             return self._registered(named) if named else _provisional(full)
         return _provisional(bare)
+
+    def _role_anaphor(self, surface: str, before: int, mentions: list[Match], day: Any) -> _Speaker | None:
+        """The person a bare role noun points back to ("the minister", "the spokesman", "министра",
+        "міністр"): the nearest person mentioned earlier in the text whose office (its title or
+        the descriptions texts use for it) has that word. ``None`` for names, plurals and longer
+        phrases, or when no earlier person holds such an office."""
+        words = _ARTICLE.sub("", surface).split()
+        if len(words) != 1 or not words[0][:1].islower():
+            return None
+        word = words[0].casefold()
+        if len(word) < 5 or (word.endswith("s") and not word.endswith("ss")):
+            return None
+        stem = word[: max(5, len(word) - 2)]  # "министра" -> "минист", "minister" -> "ministe"
+        for m in reversed([m for m in mentions if m.end <= before and self._rank(m.actor_id) == 0]):
+            role = self.actors.role_on(m.actor_id, day)
+            if role is None:
+                continue
+            office = " ".join([role.title, *role.descriptions]).casefold()
+            if any(w.startswith(stem) for w in re.findall(r"\w+", office)):
+                return self._registered(m.actor_id)
+        return None
 
     def _rank(self, actor_id: str) -> int:
         e = self.actors.get(actor_id)
@@ -369,6 +393,7 @@ def _overlaps(m: Match, others: list[Match]) -> bool:
     return any(o.start < m.end and m.start < o.end for o in others)
 
 
+_ARTICLE = re.compile(r"^(?:the|this|that)\s+", re.IGNORECASE)
 _PREPOSITIONS = re.compile(r"^(?:в|во|у|на|из|від|в\s+пресс-службе|у\s+пресс-службі)\s+", re.IGNORECASE)
 _TRANSLIT = str.maketrans(
     {
