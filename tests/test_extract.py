@@ -535,6 +535,18 @@ def test_dump_with_the_headline_in_a_breadcrumb_and_a_short_first_sentence() -> 
     assert ex.text.startswith("The talks ended on Saturday.\n\nUkraine's foreign ministry")
 
 
+def test_dump_menu_words_are_neither_title_nor_section() -> None:
+    body = (
+        "The Kremlin on Thursday rejected a Western plan to provide security guarantees to Ukraine, "
+        "calling it a provocation that would prolong the war."
+    )
+    header = "Menu Search Subscribe\nLog in | Sign up\nKremlin Rejects Western Guarantees Plan\nBy Anna Green"
+    ex = extract_plain_text(f"{header}\n{body}")
+    assert ex.title == "Kremlin Rejects Western Guarantees Plan"
+    assert (ex.section, ex.author) == (None, "Anna Green")
+    assert ex.text == body
+
+
 @pytest.mark.parametrize(
     ("line", "rest"),
     [

@@ -466,6 +466,62 @@ def _banner(line: str) -> bool:
     return len(line.split()) <= 3 and bool(letters) and all(c.isupper() for c in letters)
 
 
+_UI_WORDS = frozenset(
+    {
+        "home",
+        "menu",
+        "search",
+        "subscribe",
+        "subscription",
+        "login",
+        "log",
+        "sign",
+        "in",
+        "up",
+        "out",
+        "register",
+        "account",
+        "profile",
+        "contact",
+        "about",
+        "us",
+        "close",
+        "open",
+        "skip",
+        "to",
+        "content",
+        "navigation",
+        "main",
+        "toggle",
+        "share",
+        "follow",
+        "donate",
+        "shop",
+        "newsletter",
+        "newsletters",
+        "en",
+        "english",
+        "русский",
+        "українська",
+        "главная",
+        "меню",
+        "поиск",
+        "войти",
+        "подписаться",
+        "головна",
+        "пошук",
+        "увійти",
+        "підписатися",
+    }
+)  # fmt: skip
+
+
+def _menu_line(line: str) -> bool:
+    """A line of menu and toolbar words only ("Menu Search Subscribe", "Log in | Sign up")."""
+    words = re.findall(r"\w+", line.casefold())
+    return bool(words) and all(w in _UI_WORDS for w in words)
+
+
 def _navigation(line: str) -> bool:
     """A menu or toolbar line: boilerplate, or a few words."""
     return is_junk(line) or len(line.split()) <= 6
@@ -493,8 +549,8 @@ def _meta(line: str) -> tuple[dt.date | None, str | None] | None:
 
 def _title_at(candidates: list[str]) -> int:
     """Which header line is the headline: the first of 3 to 30 words that is not a breadcrumb, a
-    banner or a sentence (a standfirst ends with a full stop), unless it is a short section label
-    right above the headline; else the first line."""
+    banner, a line of menu words or a sentence (a standfirst ends with a full stop), unless it is
+    a short section label right above the headline; else the first line."""
     fit = [
         i
         for i, c in enumerate(candidates)
@@ -502,6 +558,7 @@ def _title_at(candidates: list[str]) -> int:
         and not c.rstrip().endswith(".")
         and not _breadcrumb(c)
         and not _banner(c)
+        and not _menu_line(c)
     ]
     if not fit:
         return 0
@@ -522,6 +579,8 @@ def _section(candidates: list[str], title: str) -> str | None:
     """The section named above the headline: the short line just before it ("World War"), or the
     last part of a breadcrumb ("Home / World / Europe") that is not the headline itself."""
     for c in reversed(candidates):
+        if _menu_line(c):  # "Log in | Sign up"
+            return None
         crumbs = _breadcrumb(c)
         if crumbs:
             crumbs = [x for x in crumbs if x.casefold() != title.casefold()]
