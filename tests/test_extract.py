@@ -516,12 +516,10 @@ def test_dump_ends_where_the_comments_begin() -> None:
         assert junk not in ex.text
 
 
-def test_dump_with_a_section_label_above_the_headline() -> None:
-    # "Russian Politics & Diplomacy" is a headline-shaped section label; "MOSCOW, February 4.
-    # /TASS/." is the agency's dateline
+def test_dump_from_an_agency() -> None:
+    # "TASS" above the headline is a banner; "MOSCOW, February 4. /TASS/." is the agency's dateline
     ex = extract_plain_text((DATA / "en_dump_agency.txt").read_text(encoding="utf-8"))
     assert ex.title == "Lavrov says Western guarantees for Kiev are an ultimatum"
-    assert ex.section == "Russian Politics & Diplomacy"
     assert ex.text.startswith("Western plans to provide security guarantees to Ukraine")
     assert ex.text.endswith("the deployment of foreign military contingents in Ukraine is unacceptable.")
 
@@ -545,6 +543,83 @@ def test_dump_menu_words_are_neither_title_nor_section() -> None:
     assert ex.title == "Kremlin Rejects Western Guarantees Plan"
     assert (ex.section, ex.author) == (None, "Anna Green")
     assert ex.text == body
+
+
+_BODY_LINE = (
+    "Russian forces launched a large-scale drone attack on Kyiv overnight, damaging several residential "
+    "buildings and injuring at least twelve people, city officials said on Monday."
+)
+
+
+@pytest.mark.parametrize(
+    ("header", "title", "section"),
+    [
+        (
+            "World\nKyiv Burns\nResidents spend the night in metro stations as drones fly over",
+            "Kyiv Burns",
+            "World",
+        ),
+        (
+            "Ukraine war latest\nZelensky says talks must include guarantees",
+            "Zelensky says talks must include guarantees",
+            "Ukraine war latest",
+        ),
+        (
+            "Politics\nTrump Meets Putin\nThe two leaders spoke for more than two hours in Alaska",
+            "Trump Meets Putin",
+            "Politics",
+        ),
+        (
+            "Analysis | Why Russia Keeps Striking Ukraine's Power Grid\nBy Anna Green",
+            "Why Russia Keeps Striking Ukraine's Power Grid",
+            "Analysis",
+        ),
+        ("World\nZelensky Heads to the U.S.\nBy Anna Green", "Zelensky Heads to the U.S.", "World"),
+        (
+            "NATO WARNS MOSCOW\nAlliance says it is ready to defend every inch of its territory",
+            "NATO WARNS MOSCOW",
+            None,
+        ),
+        (
+            "Home\nWorld\nBusiness\nRussia-Ukraine War\nMiddle East Crisis\nClimate\nSport\n"
+            "Kyiv Hit by Overnight Drone Attack\nBy Anna Green",
+            "Kyiv Hit by Overnight Drone Attack",
+            "Sport",
+        ),
+        (
+            "World\nKyiv Hit by Overnight Drone Attack\nBy Anna Green\nKey points:\n- Twelve people injured\n"
+            "- Three districts hit",
+            "Kyiv Hit by Overnight Drone Attack",
+            "World",
+        ),
+        (
+            "World\nKyiv Hit by Overnight Drone Attack\nAudio available for subscribers.",
+            "Kyiv Hit by Overnight Drone Attack",
+            "World",
+        ),
+    ],
+)
+def test_dump_headline_and_section(header: str, title: str, section: str | None) -> None:
+    ex = extract_plain_text(f"{header}\n{_BODY_LINE}")
+    assert (ex.title, ex.section) == (title, section)
+    assert ex.text == _BODY_LINE
+
+
+def test_dump_title_line_with_a_date() -> None:
+    ex = extract_plain_text(f"Kyiv Hit by Drones | February 3, 2026\n{_BODY_LINE}")
+    assert (ex.title, ex.published) == ("Kyiv Hit by Drones", dt.date(2026, 2, 3))
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "And then the sirens went off again...",
+        "Responses\nThe answer from Moscow came a day later and was short.",
+    ],
+)
+def test_dump_keeps_a_last_sentence_and_a_subheading(tail: str) -> None:
+    ex = extract_plain_text(f"Kyiv Hit by Drones\n{_BODY_LINE}\n{tail}")
+    assert ex.text.endswith(tail.split("\n")[-1])
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,8 @@ _JUNK_EN = [
     r"getty images|shutterstock|reuters|ap photo|afp",
     r"(?:all )?photos?(?: by)? .{0,40}/ ?(?:getty|reuters|ap|afp).*",
     r"like this (?:story|article)\?.*",
+    r"like loading\.*|like this:?",
+    r"reporting from [\w ,.'-]{1,40}",
     r"(?:order )?reprints?|print article|print this (?:page|article)",
     r"write to .{1,60} at \S+@\S+.*",
     r"reach the reporters? .*",
@@ -98,6 +100,7 @@ _JUNK_RU = [
     r"(?:фото|иллюстрация|источник фото)\s*:.*",
     r"(?:ошибка|error)\s*:\s*(?:контент защищен|content is protected).*",
     r"(?:\d+\s*)?мин(?:ут[аы]?)? (?:чтения|на чтение)",
+    r"время чтения\s*:?.{0,20}",
 ]
 _JUNK_UK = [
     r"(?:читайте|дивіться) (?:також|ще)\b.*",
@@ -149,11 +152,12 @@ _TERMINAL_RE = re.compile(
     re.IGNORECASE,
 )
 
-# The heading of a comment thread ("3 Comments", "Responses (12)", "Комментарии"): in a text dump the
-# comments follow it (HTML extraction leaves comments out before this).
+# The heading of a comment thread, with its count ("3 Comments", "Responses (12)", "5 комментариев"):
+# in a text dump the comments follow it (HTML extraction leaves comments out before this). A bare
+# "Comments" or "Комментарий" can be a subheading of the article.
 _COMMENTS_RE = re.compile(
-    r"^\W{0,3}(?:(?:\d+\s+)?(?:comments?|responses?|комментари(?:и|ев|й)|коментар(?:і|ів))(?:\s*\(\d+\))?"
-    r"|join the (?:discussion|conversation))\W{0,3}$",
+    r"^\W{0,3}(?:\d+\s+(?:comments?|responses?|комментари(?:ев|я|й)|коментар(?:ів|і|я))"
+    r"|(?:comments|responses|комментарии|коментарі)\s*\(\d+\)|join the (?:discussion|conversation))\W{0,3}$",
     re.IGNORECASE,
 )
 
@@ -424,9 +428,11 @@ class DumpParts:
 
 
 def _open_ended(line: str) -> bool:
-    """A line that ends no sentence: no final punctuation, or a colon or an ellipsis."""
+    """A tail line that ends no sentence: up to 12 words without final punctuation, or up to 3
+    ending in a colon or an ellipsis ("Share this:", "Like this:", "Loading...")."""
     end = line.rstrip()
-    return not ends_sentence(end) or end.endswith((":", "...", "…"))
+    n = len(end.split())
+    return (n <= 12 and not ends_sentence(end)) or (n <= 3 and end.endswith((":", "...", "…")))
 
 
 def _is_body_paragraph(line: str) -> bool:
@@ -445,6 +451,7 @@ def _hard_wrapped(lines: list[str]) -> bool:
     return pairs >= 4 and cont / pairs >= 0.3
 
 
+_ABBREVIATION_END = re.compile(r"\b(?:[A-Z]\.){2,}$")  # "... Heads to the U.S."
 _HEADER_LINES = 12  # title, section, byline and dateline sit in the lines just above the body
 _CRUMB_SEP = re.compile(r"\s+(?:/|>|»|›|\|)\s+")
 _META_SEP = re.compile(r"\s+[|•·]\s+")
@@ -463,7 +470,7 @@ def _breadcrumb(line: str) -> list[str] | None:
 def _banner(line: str) -> bool:
     """A short all-capitals line ("BREAKING NEWS", "LIVE"): a banner, not a headline."""
     letters = [c for c in line if c.isalpha()]
-    return len(line.split()) <= 3 and bool(letters) and all(c.isupper() for c in letters)
+    return len(line.split()) <= 2 and bool(letters) and all(c.isupper() for c in letters)
 
 
 _UI_WORDS = frozenset(
@@ -522,16 +529,23 @@ def _menu_line(line: str) -> bool:
     return bool(words) and all(w in _UI_WORDS for w in words)
 
 
-def _navigation(line: str) -> bool:
-    """A menu or toolbar line: boilerplate, or a few words."""
-    return is_junk(line) or len(line.split()) <= 6
+def _menu(lines: list[str]) -> bool:
+    """Whether ``lines`` (what comes before the header) are a site's menu: short lines or
+    boilerplate only, none of them a sentence, and at least one of them boilerplate or menu words
+    ("Skip to content", "Home", "Search"). Short lines alone (bullets, a live blog's times) are
+    not enough."""
+    return all(is_junk(s) or (len(s.split()) <= 6 and not ends_sentence(s)) for s in lines) and any(
+        is_junk(s) or _menu_line(s) for s in lines
+    )
 
 
-def _meta(line: str) -> tuple[dt.date | None, str | None] | None:
-    """(date, author) of a header line that gives either or both: "February 3, 2026", "By Jane Doe",
-    "Posted on February 6, 2026 by John Smith", "By Jane Doe | March 5, 2024"; else None."""
+def _meta(line: str) -> tuple[dt.date | None, str | None, str]:
+    """(date, author, rest) of a header line: the date and byline it gives ("February 3, 2026",
+    "By Jane Doe", "Posted on February 6, 2026 by John Smith", "By Jane Doe | March 5, 2024") and
+    what else it says ("Kyiv Hit by Drones | February 3, 2026" -> "Kyiv Hit by Drones")."""
     day: dt.date | None = None
     author: str | None = None
+    rest: list[str] = []
     for seg in _META_SEP.split(line):
         d = date_line(seg)
         if d:
@@ -544,32 +558,76 @@ def _meta(line: str) -> tuple[dt.date | None, str | None] | None:
         m = _DATE_BY.match(seg)
         if m and (d := date_line(m.group("date"))) and (by := split_byline("By " + m.group("names"))):
             day, author = day or d, author or by
-    return (day, author) if day or author else None
+            continue
+        rest.append(seg)
+    return day, author, " | ".join(rest)
 
 
-def _title_at(candidates: list[str]) -> int:
-    """Which header line is the headline: the first of 3 to 30 words that is not a breadcrumb, a
-    banner, a line of menu words or a sentence (a standfirst ends with a full stop), unless it is
-    a short section label right above the headline; else the first line."""
-    fit = [
-        i
-        for i, c in enumerate(candidates)
-        if 3 <= len(c.split()) <= 30
-        and not c.rstrip().endswith(".")
-        and not _breadcrumb(c)
-        and not _banner(c)
-        and not _menu_line(c)
-    ]
+def _fits_headline(line: str) -> bool:
+    """3 to 30 words, not a sentence ("the U.S." may end it), a breadcrumb, a banner or menu words."""
+    return (
+        3 <= len(line.split()) <= 30
+        and not (line.rstrip().endswith(".") and not _ABBREVIATION_END.search(line))
+        and not _breadcrumb(line)
+        and not _banner(line)
+        and not _menu_line(line)
+    )
+
+
+def _sentence_case(line: str) -> bool:
+    """Latin-script words after the first mostly in lower case ("Ukraine war latest", a standfirst)."""
+    words = [w for w in line.split()[1:] if w[:1].isalpha() and w[:1].isascii()]
+    return len(words) >= 2 and sum(w[:1].islower() for w in words) > len(words) / 2
+
+
+def _headline_crumbs(line: str) -> list[str]:
+    """``line``, or its last two parts when it is a breadcrumb that ends with a headline."""
+    crumbs = _breadcrumb(line)
+    return crumbs[-2:] if crumbs and len(crumbs[-1].split()) >= 3 else [line]
+
+
+def _title_at(candidates: list[str], apart: set[int] | None = None) -> int:
+    """Which header line is the headline.
+
+    The first line that fits a headline (``_fits_headline``) and is not an item between two short
+    lines of a menu (``apart``: lines followed by a byline or date line, which ends any menu), but
+    a line of up to 4 words just above
+    it is the headline when the fitting line is a standfirst (8+ words in sentence case: "Kyiv
+    Burns" over "Residents spend the night in metro stations ..."), and the line under a fitting
+    line of up to 4 words in sentence case is the headline when that is headline-sized ("Ukraine
+    war latest" over "Zelensky says talks must include guarantees"). Else the first line.
+    """
+
+    def in_menu(i: int) -> bool:  # right between two short lines: a menu item ("Middle East Crisis")
+        return (
+            0 < i < len(candidates) - 1
+            and not {i - 1, i} & (apart or set())
+            and all(
+                len(candidates[j].split()) <= 4 and not ends_sentence(candidates[j]) for j in (i - 1, i + 1)
+            )
+        )
+
+    fit = [i for i, c in enumerate(candidates) if _fits_headline(c) and not in_menu(i)]
     if not fit:
         return 0
     i = fit[0]
-    # a short line right above a headline-sized one is a section label ("Russian Politics &
-    # Diplomacy"); a long line right under a headline is its standfirst
+    above = candidates[i - 1] if i else None
     if (
-        len(fit) > 1
-        and fit[1] == i + 1
+        above is not None
+        and len(above.split()) <= 4
+        and not _menu_line(above)
+        and not _breadcrumb(above)
+        and not _banner(above)
+        and len(candidates[i].split()) >= 8
+        and _sentence_case(candidates[i])
+    ):
+        return i - 1
+    if (
+        i + 1 < len(candidates)
         and len(candidates[i].split()) <= 4
-        and 5 <= len(candidates[i + 1].split()) < 12
+        and _sentence_case(candidates[i])
+        and _fits_headline(candidates[i + 1])
+        and 5 <= len(candidates[i + 1].split()) < 16
     ):
         return i + 1
     return i
@@ -591,12 +649,31 @@ def _section(candidates: list[str], title: str) -> str | None:
     return None
 
 
+def _lead_sentence(line: str) -> bool:
+    """A header line after the headline that opens the body: a sentence of 5+ words in running
+    text ("The talks ended on Saturday."), not a signature, a role or a date ("Anna Green,
+    Europe Correspondent.", "Обновлено 3 часа назад.")."""
+    words = line.split()
+    return (
+        len(words) >= 5
+        and ends_sentence(line)
+        and sum(w[:1].islower() for w in words) >= 2
+        and not _ROLE_WORDS.search(line)
+        and parse_date(line) is None
+        and not _RELATIVE_TIME.search(line)
+    )
+
+
+_RELATIVE_TIME = re.compile(r"(?i)\b(?:ago|назад|тому)\b|\b(?:время|час) чтения\b|\breading time\b")
+
+
 def parse_dump(text: str) -> DumpParts:
     """Split a scraped text dump into header fields and clean body lines.
 
-    The header is what comes before the first body paragraph (a sentence of 14+ words): at most
-    its last 12 lines, when what comes before those is navigation (menus, short lines); a page
-    whose first paragraph comes later than that without such a menu is not guessed at.
+    The header is what comes before the first body paragraph (a sentence of 14+ words, or any line
+    of 25+): at most its last 12 lines, when what comes before those is a site's menu (see
+    ``_menu``); a page whose first paragraph comes later than that without such a menu is not
+    guessed at.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     raw = text.split("\n")
@@ -611,25 +688,27 @@ def parse_dump(text: str) -> DumpParts:
     header, rest = (items[:start], items[start:]) if start is not None else ([], items)
     if len(header) > _HEADER_LINES:
         menu, header = header[:-_HEADER_LINES], header[-_HEADER_LINES:]
-        if not all(_navigation(s) for s in menu):  # no recognisable header: do not guess
+        if not _menu(menu):  # no recognisable header: do not guess
             header, rest = [], items
 
     candidates: list[str] = []
+    apart: set[int] = set()  # candidates followed by a byline, date or boilerplate line
     for s in header:
-        meta = _meta(s)
-        if meta:
-            parts.published = parts.published or meta[0]
-            parts.author = parts.author or meta[1]
-            continue
-        if is_junk(s):
-            continue
-        candidates.append(s)
+        day, author, s = _meta(s)
+        parts.published = parts.published or day
+        parts.author = parts.author or author
+        if s and not is_junk(s):
+            # a breadcrumb that ends with the headline ("Analysis | Why Russia ...", "Home » News »
+            # <headline>") gives its last two parts as lines of their own
+            candidates.extend(_headline_crumbs(s))
+        elif candidates:
+            apart.add(len(candidates) - 1)
     if candidates:
-        t = _title_at(candidates)
+        t = _title_at(candidates, apart)
         parts.title = candidates[t]
         parts.section = _section(candidates[:t], parts.title)
         # a standfirst (sentence) after the title belongs to the body
-        lead = [c for c in candidates[t + 1 :] if ends_sentence(c) and len(c.split()) >= 4]
+        lead = [c for c in candidates[t + 1 :] if _lead_sentence(c)]
         rest = lead + rest
 
     body: list[str] = []
@@ -662,7 +741,7 @@ def parse_dump(text: str) -> DumpParts:
         body.append(s)
     # a trailing run of short lines that end no sentence (tags, share buttons, "Like this:",
     # "Loading...", headings with nothing under them)
-    while body and not wrapped and len(body[-1].split()) <= 12 and _open_ended(body[-1]):
+    while body and not wrapped and _open_ended(body[-1]):
         body.pop()
     parts.body = body
     return parts
