@@ -148,6 +148,27 @@ def test_a_role_noun_with_no_holder_before_it_is_not_resolved_to_someone_else() 
     assert speakers and "dmitry-peskov" not in speakers  # Peskov is no minister
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # Peskov's title names the president ("Press Secretary of the President"): his office is a secretary
+        (
+            "Vladimir Putin met officials. Dmitry Peskov spoke to reporters. "
+            "The president said the talks were useful.",
+            "vladimir-putin",
+        ),
+        ("Sergei Lavrov spoke on Monday. The ministry said the talks were useful.", "ministry"),  # not Lavrov
+        # two presidents mentioned: which one is not guessed
+        (
+            "Vladimir Putin and Volodymyr Zelensky spoke by phone. The president said the talks were useful.",
+            "president",
+        ),
+    ],
+)
+def test_a_role_noun_names_the_office_not_a_word_of_it(text: str, speaker: str) -> None:
+    assert [a for a, _, c in said(annotate(text)) if c == "the talks were useful"] == [speaker]
+
+
 def test_the_spokesman_is_the_spokesman_mentioned_before() -> None:
     doc = annotate("Dmitry Peskov spoke to reporters on Monday. The spokesman said the talks were useful.")
     assert ("dmitry-peskov", "indirect", "the talks were useful") in said(doc)

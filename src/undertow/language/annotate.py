@@ -253,24 +253,26 @@ class Annotator:
 
     def _role_anaphor(self, surface: str, before: int, mentions: list[Match], day: Any) -> _Speaker | None:
         """The person a bare role noun points back to ("the minister", "the spokesman", "министра",
-        "міністр"): the nearest person mentioned earlier in the text whose office (its title or
-        the descriptions texts use for it) has that word. ``None`` for names, plurals and longer
-        phrases, or when no earlier person holds such an office."""
+        "міністр"): the one person mentioned earlier in the text whose office on ``day`` is named by
+        that noun (the head noun of its title or of a description texts use for it: "Minister of
+        Foreign Affairs", "Russian foreign minister", "министр иностранных дел"; case endings
+        allowed). ``None`` for names, plurals and longer phrases, when no earlier person holds such
+        an office, or when more than one does ("the president" after Putin and Zelensky)."""
         words = _ARTICLE.sub("", surface).split()
         if len(words) != 1 or not words[0][:1].islower():
             return None
-        word = words[0].casefold()
-        if len(word) < 5 or (word.endswith("s") and not word.endswith("ss")):
+        noun = words[0].casefold()
+        if len(noun) < 4 or (noun.isascii() and noun.endswith("s") and not noun.endswith("ss")):
             return None
-        stem = word[: max(5, len(word) - 2)]  # "министра" -> "минист", "minister" -> "ministe"
+        holders: list[str] = []
         for m in reversed([m for m in mentions if m.end <= before and self._rank(m.actor_id) == 0]):
             role = self.actors.role_on(m.actor_id, day)
-            if role is None:
+            if role is None or m.actor_id in holders:
                 continue
-            office = " ".join([role.title, *role.descriptions]).casefold()
-            if any(w.startswith(stem) for w in re.findall(r"\w+", office)):
-                return self._registered(m.actor_id)
-        return None
+            heads = {_head_noun(p) for p in (role.title, *role.descriptions)}
+            if any(noun == h or (noun.startswith(h) and len(noun) - len(h) <= 3) for h in heads if h):
+                holders.append(m.actor_id)
+        return self._registered(holders[0]) if len(holders) == 1 else None
 
     def _rank(self, actor_id: str) -> int:
         e = self.actors.get(actor_id)
@@ -391,6 +393,19 @@ def _strip_article(text: str, span: tuple[int, int]) -> tuple[int, int]:
 
 def _overlaps(m: Match, others: list[Match]) -> bool:
     return any(o.start < m.end and m.start < o.end for o in others)
+
+
+def _head_noun(office: str) -> str:
+    """The noun that names an office: the last word before "of"/"to" in English ("Press Secretary
+    of the President" -> "secretary", "Russian foreign minister" -> "minister"), the first word in
+    Russian and Ukrainian ("министр иностранных дел России" -> "министр")."""
+    words = office.casefold().split()
+    if not words:
+        return ""
+    if not words[0].isascii():
+        return words[0]
+    cut = next((i for i, w in enumerate(words) if w in ("of", "to", "for")), len(words))
+    return words[cut - 1] if cut else ""
 
 
 _ARTICLE = re.compile(r"^(?:the|this|that)\s+", re.IGNORECASE)
