@@ -174,6 +174,34 @@ def test_the_spokesman_is_the_spokesman_mentioned_before() -> None:
     assert ("dmitry-peskov", "indirect", "the talks were useful") in said(doc)
 
 
+def test_transcript_turns_are_direct_statements() -> None:
+    doc = annotate(
+        "President of Russia Vladimir Putin: Good afternoon, colleagues. Today we will discuss the talks.\n\n"
+        "Minister of Foreign Affairs Sergei Lavrov: Mr President, the Western proposals on security "
+        "guarantees remain unacceptable to us.\n\n"
+        "Сергей Лавров: Западные предложения по гарантиям безопасности для нас совершенно неприемлемы."
+    )
+    assert [(a, k) for a, k, _ in said(doc)] == [
+        ("vladimir-putin", "direct"),
+        ("sergei-lavrov", "direct"),
+        ("sergei-lavrov", "direct"),
+    ]
+    assert said(doc)[1][2].startswith("Mr President, the Western proposals")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a label, not a speaker: one such line in a text with no other turns
+        "Key Takeaways: Russian forces advanced near Pokrovsk and Kostyantynivka on Thursday this week.",
+        "Kremlin Pushes Back: Analysis of the talks.",  # a heading
+        "Publication date: February 5, 2026, 19:30",
+    ],
+)
+def test_a_label_with_a_colon_is_not_a_turn(text: str) -> None:
+    assert said(annotate(text)) == []
+
+
 def test_analysis_is_not_a_statement() -> None:
     doc = annotate(
         "Lavrov's assertions reflect the Kremlin's broader strategy. These comments suggest a hardening line."

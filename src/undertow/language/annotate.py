@@ -177,6 +177,13 @@ class Annotator:
             if spans:
                 sents = [s for a, b in spans for s in slavic_sentences(text, a, b)]
                 out.extend(self.slavic(lang).extract(text, sents))
+        # a transcript's turns: kept when the speaker is a known person or the text has several
+        turns = [t for n, p in enumerate(paras) if (t := _transcript_turn(text, p.start, p.end, n))]
+        for turn in turns:
+            s0, s1 = turn.speaker or (0, 0)
+            known = any(self._rank(m.actor_id) == 0 for m in self.matcher.find(text[s0:s1]))
+            if (known or len(turns) >= 2) and not any(_covers(rs.content, turn.content) for rs in out):
+                out.append(turn)
         return out
 
     def _resolve(
@@ -393,6 +400,49 @@ def _strip_article(text: str, span: tuple[int, int]) -> tuple[int, int]:
 
 def _overlaps(m: Match, others: list[Match]) -> bool:
     return any(o.start < m.end and m.start < o.end for o in others)
+
+
+# A transcript's turn: "Vladimir Putin: Good afternoon, colleagues. ...", "Minister of Foreign
+# Affairs Sergei Lavrov: Mr President, ...", "Сергей Лавров: ..." at the start of a paragraph.
+_TURN = re.compile(r"(?P<speaker>[^:\n.?!]{3,80}?)\s*:\s+(?P<content>\S[^\n]*)")
+_NAME_WORD = re.compile(r"^[A-ZА-ЯЁІЇЄҐ][a-zа-яёіїєґ'’-]+$")
+
+
+def _transcript_turn(text: str, start: int, end: int, paragraph: int) -> RawStatement | None:
+    """The statement of a paragraph that is a transcript's turn: a speaker ending in a person's
+    name (two capitalised words: "President of Russia Vladimir Putin"), a colon, then at least
+    eight words that end in a full stop, question or exclamation mark. The whole turn is what the
+    speaker said, word for word."""
+    m = _TURN.match(text, start, end)
+    if m is None:
+        return None
+    words = m.group("speaker").split()
+    content = m.group("content").rstrip()
+    if (
+        not 2 <= len(words) <= 8
+        or not all(_NAME_WORD.match(w) for w in words[-2:])
+        or len(content.split()) < 8
+        or not content.endswith((".", "?", "!", "»", "”", '"'))
+    ):
+        return None
+    s0, s1 = m.span("speaker")
+    name0 = s0 + m.group("speaker").rindex(words[-2])
+    c0 = m.start("content")
+    return RawStatement(
+        speaker=(s0, s1),
+        cue=None,
+        content=(c0, c0 + len(content)),
+        kind="direct",
+        sentence=(start, end),
+        confidence=0.8,
+        paragraph=paragraph,
+        speaker_name=(name0, s1),
+    )
+
+
+def _covers(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether span ``a`` covers more than half of span ``b``."""
+    return min(a[1], b[1]) - max(a[0], b[0]) > (b[1] - b[0]) / 2
 
 
 def _head_noun(office: str) -> str:
