@@ -605,6 +605,23 @@ def test_dump_headline_and_section(header: str, title: str, section: str | None)
     assert ex.text == _BODY_LINE
 
 
+def test_dump_of_a_transcript_under_a_site_name_and_menu() -> None:
+    # "President of Russia" is the site's name over its menu, not the headline; "19:30" and the
+    # place line are not the body either
+    ex = extract_plain_text((DATA / "en_dump_transcript.txt").read_text(encoding="utf-8"))
+    assert ex.title == "Meeting with Security Council permanent members"
+    assert ex.published == dt.date(2026, 2, 5)
+    assert ex.text.startswith("Vladimir Putin held a meeting with permanent members of the Security Council")
+    assert ex.text.endswith("Vladimir Putin: Thank you. Let us move on to the next item.")
+
+
+def test_dump_date_in_us_eastern_time() -> None:
+    ex = extract_plain_text(
+        f"Russian Offensive Campaign Assessment\nFebruary 5, 2026, 6:45 pm ET\n{_BODY_LINE}"
+    )
+    assert ex.published == dt.date(2026, 2, 5)
+
+
 def test_dump_title_line_with_a_date() -> None:
     ex = extract_plain_text(f"Kyiv Hit by Drones | February 3, 2026\n{_BODY_LINE}")
     assert (ex.title, ex.published) == ("Kyiv Hit by Drones", dt.date(2026, 2, 3))

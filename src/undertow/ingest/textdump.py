@@ -292,7 +292,8 @@ def date_line(line: str) -> dt.date | None:
     for pat in _DATE_PATTERNS:
         rest = pat.sub(" ", rest)
     rest = re.sub(
-        r"(?i)\b(?:published|posted|updated|last|on|at|date|am|pm|gmt|utc|edt|est|bst|cet|msk|eet|"
+        r"(?i)\b(?:published|posted|updated|last|on|at|date|am|pm|gmt|utc|edt|est|bst|cet|msk|eet|et|pt|ct|"
+        r"cst|pst|cest|eest|"
         r"mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*|опубликовано|обновлено|дата|опубліковано|"
         r"оновлено|г|р|року|года)\b|\d{1,2}:\d\d(?::\d\d)?|[\W_]",
         " ",
@@ -607,7 +608,16 @@ def _title_at(candidates: list[str], apart: set[int] | None = None) -> int:
             )
         )
 
-    fit = [i for i, c in enumerate(candidates) if _fits_headline(c) and not in_menu(i)]
+    def above_menu(i: int) -> bool:  # a site's name over its menu ("President of Russia", "News", "Events")
+        nxt = candidates[i + 1 : i + 3]
+        return (
+            i not in (apart or set())
+            and len(nxt) == 2
+            and not (apart or set()) & {i + 1}
+            and all(len(c.split()) <= 3 and not ends_sentence(c) for c in nxt)
+        )
+
+    fit = [i for i, c in enumerate(candidates) if _fits_headline(c) and not in_menu(i) and not above_menu(i)]
     if not fit:
         return 0
     i = fit[0]
