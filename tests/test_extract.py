@@ -622,6 +622,15 @@ def test_dump_date_in_us_eastern_time() -> None:
     assert ex.published == dt.date(2026, 2, 5)
 
 
+def test_dump_under_a_registered_site_name_with_authors_without_by() -> None:
+    # "Institute for the Study of War" is an outlet in the registry: the site's name, not the headline
+    ex = extract_plain_text((DATA / "en_dump_isw.txt").read_text(encoding="utf-8"))
+    assert ex.title == "Russian Offensive Campaign Assessment, February 5, 2026"
+    assert ex.author == "Kateryna Stepanenko; Angelica Evans; George Barros"
+    assert ex.published == dt.date(2026, 2, 5)
+    assert ex.text.startswith("US, Ukrainian, and Russian delegations met in Abu Dhabi")
+
+
 def test_dump_title_line_with_a_date() -> None:
     ex = extract_plain_text(f"Kyiv Hit by Drones | February 3, 2026\n{_BODY_LINE}")
     assert (ex.title, ex.published) == ("Kyiv Hit by Drones", dt.date(2026, 2, 3))

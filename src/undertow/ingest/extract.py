@@ -68,9 +68,17 @@ def preload() -> None:
 # =========================================================================== plain text
 
 
+@functools.cache
+def _site_names() -> frozenset[str]:
+    """The outlet registry's names, which a text dump's header may show above the headline."""
+    from undertow.knowledge.outlets import default_registry
+
+    return default_registry().site_names()
+
+
 def extract_plain_text(text: str) -> Extracted:
     """Clean a text dump of a scraped page (see :func:`textdump.parse_dump`)."""
-    parts = textdump.parse_dump(text or "")
+    parts = textdump.parse_dump(text or "", _site_names())
     return Extracted(
         text="\n\n".join(parts.body),
         title=parts.title,

@@ -587,7 +587,7 @@ def _headline_crumbs(line: str) -> list[str]:
     return crumbs[-2:] if crumbs and len(crumbs[-1].split()) >= 3 else [line]
 
 
-def _title_at(candidates: list[str], apart: set[int] | None = None) -> int:
+def _title_at(candidates: list[str], apart: set[int] | None = None, sites: set[int] | None = None) -> int:
     """Which header line is the headline.
 
     The first line that fits a headline (``_fits_headline``) and is not an item between two short
@@ -617,7 +617,11 @@ def _title_at(candidates: list[str], apart: set[int] | None = None) -> int:
             and all(len(c.split()) <= 3 and not ends_sentence(c) for c in nxt)
         )
 
-    fit = [i for i, c in enumerate(candidates) if _fits_headline(c) and not in_menu(i) and not above_menu(i)]
+    fit = [
+        i
+        for i, c in enumerate(candidates)
+        if _fits_headline(c) and not in_menu(i) and not above_menu(i) and i not in (sites or set())
+    ]
     if not fit:
         return 0
     i = fit[0]
@@ -677,13 +681,23 @@ def _lead_sentence(line: str) -> bool:
 _RELATIVE_TIME = re.compile(r"(?i)\b(?:ago|назад|тому)\b|\b(?:время|час) чтения\b|\breading time\b")
 
 
-def parse_dump(text: str) -> DumpParts:
+def _name_list(line: str) -> str | None:
+    """ "A; B; C" when ``line`` is nothing but two or more people's names ("Kateryna Stepanenko,
+    Angelica Evans, and George Barros"), else None."""
+    names = [p for p in re.split(r"\s*(?:,|;|&|\band\b)\s*", line) if p]
+    if len(names) >= 2 and all(_looks_like_name(n) and 2 <= len(n.split()) <= 4 for n in names):
+        return "; ".join(names)
+    return None
+
+
+def parse_dump(text: str, site_names: frozenset[str] = frozenset()) -> DumpParts:
     """Split a scraped text dump into header fields and clean body lines.
 
     The header is what comes before the first body paragraph (a sentence of 14+ words, or any line
     of 25+): at most its last 12 lines, when what comes before those is a site's menu (see
     ``_menu``); a page whose first paragraph comes later than that without such a menu is not
-    guessed at.
+    guessed at. A header line that is one of ``site_names`` (case-folded outlet names) is the
+    site's name, not the headline.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     raw = text.split("\n")
@@ -714,9 +728,13 @@ def parse_dump(text: str) -> DumpParts:
         elif candidates:
             apart.add(len(candidates) - 1)
     if candidates:
-        t = _title_at(candidates, apart)
+        sites = {i for i, c in enumerate(candidates) if c.casefold() in site_names}
+        t = _title_at(candidates, apart, sites)
         parts.title = candidates[t]
         parts.section = _section(candidates[:t], parts.title)
+        # a line of two or more names under the title is its byline without "By"
+        if parts.author is None:
+            parts.author = next((a for c in candidates[t + 1 :] if (a := _name_list(c))), None)
         # a standfirst (sentence) after the title belongs to the body
         lead = [c for c in candidates[t + 1 :] if _lead_sentence(c)]
         rest = lead + rest

@@ -116,6 +116,12 @@ class OutletRegistry:
         oid = self._by_name.get(k.casefold())
         return self.outlet(oid) if oid else None
 
+    def site_names(self) -> frozenset[str]:
+        """Every outlet's name, case-folded, also without a parenthesised part ("President of
+        Russia (kremlin.ru)" -> "president of russia"): how a page's header names its site."""
+        names = {e.name.casefold() for e in self.entries.values()}
+        return frozenset(names | {re.sub(r"\s*\([^)]*\)\s*$", "", n) for n in names})
+
     def resolve(
         self, url: str | None, declared: str | None = None, sitename: str | None = None
     ) -> Outlet | None:
