@@ -230,6 +230,14 @@ def _looks_like_name(s: str) -> bool:
     return all(_NAME_TOKEN.match(t) for t in toks) and not _ROLE_WORDS.search(s)
 
 
+_NAME_SEP = re.compile(r"\s*(?:,|;|&|\band\b|\bи\b|\bта\b|\bі\b)\s*")
+
+
+def _split_names(names: str) -> list[str]:
+    """The names in "A, B and C" / "А и Б" / "А та Б"."""
+    return [p.strip(" .") for p in _NAME_SEP.split(names) if p.strip(" .")]
+
+
 def split_byline(line: str) -> str | None:
     """Return "A; B" when ``line`` is a byline ("By NAME: Role", "By A and B", "Автор: ...")."""
     m = _BYLINE_RE.match(" ".join(line.split()))
@@ -238,9 +246,7 @@ def split_byline(line: str) -> str | None:
     names = m.group("names")
     # drop a role after ":" "," "|" " - " ("By Samir Singh 'Bharat': Chief Editor")
     names = re.split(r"\s*(?::|\||\s[-–—]\s)\s*", names, maxsplit=1)[0]
-    parts = [
-        p.strip(" .") for p in re.split(r"\s*(?:,|;|&|\band\b|\bи\b|\bта\b|\bі\b)\s*", names) if p.strip(" .")
-    ]
+    parts = _split_names(names)
     parts = [p for p in parts if not _ROLE_WORDS.search(p) or _looks_like_name(p)]
     parts = [p for p in parts if _looks_like_name(p)]
     if not parts:
@@ -524,6 +530,11 @@ _UI_WORDS = frozenset(
 )  # fmt: skip
 
 
+def _short(line: str, words: int) -> bool:
+    """Up to ``words`` words and not a sentence: a menu item, a label, a button."""
+    return len(line.split()) <= words and not ends_sentence(line)
+
+
 def _menu_line(line: str) -> bool:
     """A line of menu and toolbar words only ("Menu Search Subscribe", "Log in | Sign up")."""
     words = re.findall(r"\w+", line.casefold())
@@ -535,9 +546,7 @@ def _menu(lines: list[str]) -> bool:
     boilerplate only, none of them a sentence, and at least one of them boilerplate or menu words
     ("Skip to content", "Home", "Search"). Short lines alone (bullets, a live blog's times) are
     not enough."""
-    return all(is_junk(s) or (len(s.split()) <= 6 and not ends_sentence(s)) for s in lines) and any(
-        is_junk(s) or _menu_line(s) for s in lines
-    )
+    return all(is_junk(s) or _short(s, 6) for s in lines) and any(is_junk(s) or _menu_line(s) for s in lines)
 
 
 def _meta(line: str) -> tuple[dt.date | None, str | None, str]:
@@ -590,37 +599,35 @@ def _headline_crumbs(line: str) -> list[str]:
 def _title_at(candidates: list[str], apart: set[int] | None = None, sites: set[int] | None = None) -> int:
     """Which header line is the headline.
 
-    The first line that fits a headline (``_fits_headline``) and is not an item between two short
-    lines of a menu (``apart``: lines followed by a byline or date line, which ends any menu), but
-    a line of up to 4 words just above
-    it is the headline when the fitting line is a standfirst (8+ words in sentence case: "Kyiv
-    Burns" over "Residents spend the night in metro stations ..."), and the line under a fitting
-    line of up to 4 words in sentence case is the headline when that is headline-sized ("Ukraine
-    war latest" over "Zelensky says talks must include guarantees"). Else the first line.
+    The first line that fits a headline (``_fits_headline``), is not one of ``sites`` (the site's
+    name) and is not a menu item (between two short lines) or a site's name over its menu (above
+    two); ``apart`` are the lines followed by a byline or date line, which ends any menu. But a
+    line of up to 4 words just above it is the headline when the fitting line is a standfirst (8+
+    words in sentence case: "Kyiv Burns" over "Residents spend the night in metro stations ..."),
+    and the line under a fitting line of up to 4 words in sentence case is the headline when that
+    is headline-sized ("Ukraine war latest" over "Zelensky says talks must include
+    guarantees"). Else the first line.
     """
+
+    apart = apart or set()
+    sites = sites or set()
 
     def in_menu(i: int) -> bool:  # right between two short lines: a menu item ("Middle East Crisis")
         return (
             0 < i < len(candidates) - 1
-            and not {i - 1, i} & (apart or set())
-            and all(
-                len(candidates[j].split()) <= 4 and not ends_sentence(candidates[j]) for j in (i - 1, i + 1)
-            )
+            and not {i - 1, i} & apart
+            and _short(candidates[i - 1], 4)
+            and _short(candidates[i + 1], 4)
         )
 
     def above_menu(i: int) -> bool:  # a site's name over its menu ("President of Russia", "News", "Events")
         nxt = candidates[i + 1 : i + 3]
-        return (
-            i not in (apart or set())
-            and len(nxt) == 2
-            and not (apart or set()) & {i + 1}
-            and all(len(c.split()) <= 3 and not ends_sentence(c) for c in nxt)
-        )
+        return not {i, i + 1} & apart and len(nxt) == 2 and all(_short(c, 3) for c in nxt)
 
     fit = [
         i
         for i, c in enumerate(candidates)
-        if _fits_headline(c) and not in_menu(i) and not above_menu(i) and i not in (sites or set())
+        if _fits_headline(c) and not in_menu(i) and not above_menu(i) and i not in sites
     ]
     if not fit:
         return 0
@@ -648,19 +655,20 @@ def _title_at(candidates: list[str], apart: set[int] | None = None, sites: set[i
 
 
 def _section(candidates: list[str], title: str) -> str | None:
-    """The section named above the headline: the short line just before it ("World War"), or the
-    last part of a breadcrumb ("Home / World / Europe") that is not the headline itself."""
-    for c in reversed(candidates):
-        if _menu_line(c):  # "Log in | Sign up"
-            return None
-        crumbs = _breadcrumb(c)
-        if crumbs:
-            crumbs = [x for x in crumbs if x.casefold() != title.casefold()]
-            return crumbs[-1] if len(crumbs) >= 2 else None
-        if c is candidates[-1] and len(c.split()) <= 4 and not ends_sentence(c):
-            return c
+    """The section named just above the headline: a short line ("World War"), or the last part of
+    a breadcrumb ("Home / World / Europe") that is not the headline itself; not menu words
+    ("Log in | Sign up")."""
+    if not candidates or _menu_line(candidates[-1]):
         return None
-    return None
+    line = candidates[-1]
+    crumbs = _breadcrumb(line)
+    if crumbs:
+        crumbs = [x for x in crumbs if x.casefold() != title.casefold()]
+        return crumbs[-1] if len(crumbs) >= 2 else None
+    return line if _short(line, 4) else None
+
+
+_RELATIVE_TIME = re.compile(r"(?i)\b(?:ago|назад|тому)\b|\b(?:время|час) чтения\b|\breading time\b")
 
 
 def _lead_sentence(line: str) -> bool:
@@ -678,13 +686,10 @@ def _lead_sentence(line: str) -> bool:
     )
 
 
-_RELATIVE_TIME = re.compile(r"(?i)\b(?:ago|назад|тому)\b|\b(?:время|час) чтения\b|\breading time\b")
-
-
 def _name_list(line: str) -> str | None:
     """ "A; B; C" when ``line`` is nothing but two or more people's names ("Kateryna Stepanenko,
     Angelica Evans, and George Barros"), else None."""
-    names = [p for p in re.split(r"\s*(?:,|;|&|\band\b)\s*", line) if p]
+    names = _split_names(line)
     if len(names) >= 2 and all(_looks_like_name(n) and 2 <= len(n.split()) <= 4 for n in names):
         return "; ".join(names)
     return None

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from undertow.knowledge.actors import ActorRegistry, Match, slugify
+from undertow.knowledge.actors import ActorRegistry, Match, Role, slugify
 from undertow.knowledge.actors import default_registry as default_actors
 from undertow.language import dates as dates_mod
 from undertow.language.langid import paragraph_spans
@@ -271,14 +271,8 @@ class Annotator:
         noun = words[0].casefold()
         if len(noun) < 4 or (noun.isascii() and noun.endswith("s") and not noun.endswith("ss")):
             return None
-        holders: list[str] = []
-        for m in reversed([m for m in mentions if m.end <= before and self._rank(m.actor_id) == 0]):
-            role = self.actors.role_on(m.actor_id, day)
-            if role is None or m.actor_id in holders:
-                continue
-            heads = {_head_noun(p) for p in (role.title, *role.descriptions)}
-            if any(noun == h or (noun.startswith(h) and len(noun) - len(h) <= 3) for h in heads if h):
-                holders.append(m.actor_id)
+        people = {m.actor_id for m in mentions if m.end <= before and self._rank(m.actor_id) == 0}
+        holders = [a for a in people if (role := self.actors.role_on(a, day)) and _names_office(noun, role)]
         return self._registered(holders[0]) if len(holders) == 1 else None
 
     def _rank(self, actor_id: str) -> int:
@@ -445,6 +439,14 @@ def _covers(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return min(a[1], b[1]) - max(a[0], b[0]) > (b[1] - b[0]) / 2
 
 
+def _names_office(noun: str, role: Role) -> bool:
+    """Whether ``noun`` (case endings allowed: "министра") is the head noun of ``role``'s title or
+    of one of its descriptions."""
+    heads = {_head_noun(p) for p in (role.title, *role.descriptions)}
+    return any(noun == h or (noun.startswith(h) and len(noun) - len(h) <= 3) for h in heads if h)
+
+
+@lru_cache(maxsize=4096)
 def _head_noun(office: str) -> str:
     """The noun that names an office: the last word before "of"/"to" in English ("Press Secretary
     of the President" -> "secretary", "Russian foreign minister" -> "minister"), the first word in
