@@ -42,11 +42,21 @@ def data_path(name: str) -> Path:
     return Path(str(resources.files("undertow") / "data" / name))
 
 
+#: libyaml's parser when PyYAML was built with it (the PyPI wheels are): the same documents as
+#: ``yaml.SafeLoader``, about ten times faster (the outlet registry parses in 30 ms instead of 370).
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml's parser where available."""
+    return yaml.load(text, Loader=_SafeLoader)  # a safe loader: plain data types only
+
+
 def read_yaml(path: str | Path) -> object:
     """The parsed contents of a YAML (or JSON) file; errors name the file."""
     p = Path(path)
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
+        return safe_load(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise DataFileError(str(p), f"cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
