@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -68,6 +70,20 @@ def test_paragraph_spans_are_ordered_and_inside(text: str) -> None:
         assert prev <= s < e <= len(text)
         assert text[s:e] == text[s:e].strip()
         prev = e
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab \n\t\r\xa0.Ж")), max_size=200))
+def test_paragraph_spans_are_the_runs_between_blank_lines(text: str) -> None:
+    """The same spans as the definition: maximal runs of characters in which no newline is
+    followed by a blank line, stripped, empty ones dropped."""
+    expected = []
+    for m in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", text):
+        chunk = m.group()
+        if chunk.strip():
+            expected.append(
+                (m.start() + len(chunk) - len(chunk.lstrip()), m.end() - len(chunk) + len(chunk.rstrip()))
+            )
+    assert paragraph_spans(text) == expected
 
 
 def test_paragraphs_the_model_is_unsure_of_take_the_documents_language() -> None:

@@ -10,6 +10,7 @@ in Russian and Belarusian only, ``і ї є ґ`` only in Ukrainian (Belarusian ha
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -121,16 +122,20 @@ class LanguageIdentifier:
         return doc_lang, paras
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n(?=[ \t]*\n)")  # a newline that ends a paragraph: a blank line follows
+
+
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the paragraphs of ``text`` (separated by blank lines), stripped."""
-    spans = []
-    for m in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", text):
-        s, e = m.start(), m.end()
-        chunk = text[s:e]
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in itertools.chain(_PARAGRAPH_BREAK.finditer(text), (None,)):
+        end = m.start() if m else len(text)
+        chunk = text[start:end]
         lstrip = len(chunk) - len(chunk.lstrip())
-        rstrip = len(chunk) - len(chunk.rstrip())
-        if e - rstrip > s + lstrip:
-            spans.append((s + lstrip, e - rstrip))
+        if lstrip < len(chunk):
+            spans.append((start + lstrip, end - (len(chunk) - len(chunk.rstrip()))))
+        start = m.end() if m else end
     return spans
 
 
