@@ -969,3 +969,13 @@ def test_embeds_in_a_page_wide_wrapper_stay_out() -> None:
         "<h2>Background</h2></article></div></body></html>"
     )
     assert "hotel balcony" not in extract_html(html).text
+
+
+def test_justext_stopwords_are_justexts_own() -> None:
+    """The stop words extraction hands trafilatura's jusText fallback (read fast, file by file)
+    are the words jusText itself reads for its languages."""
+    from justext import get_stoplist, get_stoplists
+
+    from undertow.ingest.extract import _justext_stopwords
+
+    assert _justext_stopwords() == {w for lang in get_stoplists() for w in get_stoplist(lang)}
