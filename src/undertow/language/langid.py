@@ -99,26 +99,47 @@ class LanguageIdentifier:
         return None
 
     def paragraphs(self, text: str) -> tuple[str | None, list[Paragraph]]:
-        """Document language and per-paragraph languages (paragraphs split on blank lines)."""
-        paras: list[Paragraph] = []
+        """Document language and per-paragraph languages (paragraphs split on blank lines).
+
+        The same answers as ``classify`` on each paragraph's first ``SAMPLE_CHARS`` characters,
+        with the paragraphs the letter rule leaves to the model asked in one batch (a call per
+        paragraph cost a third of the time): the batch names a paragraph's language only where
+        the model's best label has at least ``MIN_CONFIDENCE``; the others, which the model is
+        unsure of or gives a language not configured, go through ``classify`` one by one."""
+        spans = paragraph_spans(text)
+        langs: list[str | None] = [None] * len(spans)
+        asked: list[tuple[int, str]] = []
+        for i, (start, end) in enumerate(spans):
+            if end - start < MIN_CHARS:
+                continue
+            sample = text[start : min(end, start + SAMPLE_CHARS)]
+            if _THREE_LETTERS.search(sample) is None:
+                continue
+            rule = self._cyrillic_rule(sample)
+            if rule:
+                langs[i] = rule[0]
+            else:
+                asked.append((i, " ".join(sample.split())))
+        if asked:
+            # (the pybind call behind ``FastText.predict`` for a list, which in fasttext-predict
+            # fails to unpack its result: it returns the labels alone)
+            labels = self._model.f.multilinePredict([s + "\n" for _, s in asked], 1, MIN_CONFIDENCE, "strict")
+            for (i, sample), best in zip(asked, labels, strict=True):
+                lang = self._labels.get(best[0]) if best else None
+                if lang is not None:
+                    langs[i] = self._cyrillic_check(sample, lang, MIN_CONFIDENCE)[0]
+                else:  # a table row, a product name, a line of code; or an unconfigured language
+                    lang, prob = self.classify(sample)
+                    langs[i] = lang if prob >= MIN_CONFIDENCE else None
         weights: Counter[str] = Counter()
-        for start, end in paragraph_spans(text):
-            chunk = text[start:end]
-            lang: str | None = None
-            if len(chunk) >= MIN_CHARS:
-                lang, prob = self.classify(chunk[:SAMPLE_CHARS])
-                if prob < MIN_CONFIDENCE:  # a table row, a product name, a line of code
-                    lang = None
-                if lang:
-                    weights[lang] += end - start
-            paras.append(Paragraph(start, end, lang))
+        for (start, end), lang in zip(spans, langs, strict=True):
+            if lang:
+                weights[lang] += end - start
         if weights:
             doc_lang = weights.most_common(1)[0][0]
         else:
             doc_lang, _ = self.classify(text[: SAMPLE_CHARS * 4])
-        for p in paras:
-            if p.language is None:
-                p.language = doc_lang
+        paras = [Paragraph(start, end, lang or doc_lang) for (start, end), lang in zip(spans, langs, strict=True)]
         return doc_lang, paras
 
 
