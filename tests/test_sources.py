@@ -5,6 +5,9 @@ import gzip
 import json
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from undertow.errors import InputError
 from undertow.ingest import sources as sources_mod
 from undertow.ingest.sources import RawItem, Sources
@@ -141,3 +144,31 @@ def test_readmes_in_folders_are_skipped_but_named_markdown_is_read(tmp_path: Pat
     assert [Path(i.source).name for i in items(str(tmp_path))] == ["a.html"]
     (item,) = items(str(tmp_path / "README.md"))
     assert isinstance(item, RawItem) and item.kind == "text"
+
+
+@given(
+    st.lists(st.binary(max_size=300), min_size=1, max_size=3),
+    st.integers(min_value=1, max_value=1000),
+    st.sampled_from([b"", b"\0\0", b"garbage", b"\x1f"]),
+)
+def test_gunzip_reads_what_gzipfile_reads(members: list[bytes], limit: int, tail: bytes) -> None:
+    """Every member, at most ``limit`` bytes, and a broken tail fails as GzipFile fails it."""
+    import io
+
+    from undertow.ingest.sources import gunzip
+
+    data = b"".join(gzip.compress(m) for m in members) + tail
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+            expected: bytes | type[Exception] = gz.read(limit)
+    except (OSError, EOFError) as exc:
+        expected = type(exc)
+    try:
+        got: bytes | type[Exception] = gunzip(data, limit)
+    except (OSError, EOFError) as exc:
+        got = type(exc)
+    if isinstance(expected, bytes) and isinstance(got, bytes):
+        assert got == expected
+    else:  # both fail (GzipFile may read the good members first when the limit stops it early)
+        assert not isinstance(expected, bytes) or len(expected) == limit, (expected, got)
+        assert not isinstance(got, bytes) or len(got) == limit, (expected, got)
