@@ -8,8 +8,8 @@ For each page set (the demo corpus, Zyte pages, WCXB article pages) it measures
     (a fresh SQLite file, one transaction per document), with ``--workers`` processes;
 and prints pages/s, the ratio, and peak RSS of the parent and of the largest worker.
 
-This machine's speed drifts by up to 20 % within minutes, so each set is measured ``--repeat``
-times (default 3) as alternating pairs (plain trafilatura, then undertow); the ratio printed is the
+This machine's speed drifts by up to 25 % within minutes, so each set is measured ``--repeat``
+times (default 5) as alternating pairs (plain trafilatura, then undertow); the ratio printed is the
 median of the pairs' ratios, and pages/s are medians too.
 
 Every measurement runs in a fresh Python process (this script with ``--run``), so that one
@@ -114,7 +114,7 @@ def main() -> None:
     ap.add_argument("--eval-dir", type=Path, default=ROOT / ".." / "shared" / "eval")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--repeat", type=int, default=3, help="alternating measurement pairs per set")
+    ap.add_argument("--repeat", type=int, default=5, help="alternating measurement pairs per set")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "ingest_throughput.json")
     ap.add_argument("--run", choices=["trafilatura", "undertow"], help=argparse.SUPPRESS)
     ap.add_argument("--set", help=argparse.SUPPRESS)
