@@ -139,8 +139,8 @@ class LanguageIdentifier:
             doc_lang = weights.most_common(1)[0][0]
         else:
             doc_lang, _ = self.classify(text[: SAMPLE_CHARS * 4])
-        paras = [Paragraph(start, end, lang or doc_lang) for (start, end), lang in zip(spans, langs, strict=True)]
-        return doc_lang, paras
+        pairs = zip(spans, langs, strict=True)
+        return doc_lang, [Paragraph(start, end, lang or doc_lang) for (start, end), lang in pairs]
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n(?=[ \t]*\n)")  # a newline that ends a paragraph: a blank line follows
