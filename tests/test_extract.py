@@ -979,3 +979,36 @@ def test_justext_stopwords_are_justexts_own() -> None:
     from undertow.ingest.extract import _justext_stopwords
 
     assert _justext_stopwords() == {w for lang in get_stoplists() for w in get_stoplist(lang)}
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<!DOCTYPE html/>",
+                "< !doctype x/y>",
+                "<html/>",
+                "<html lang='en' />",
+                "\n",
+                "\x00",
+                "\x0b",
+                "\x1f",
+                "\ufffe",
+                "\uffff",
+                "\t",
+                "\r\n",
+                "<p>text</p>",
+                "é",
+                "ж",
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_repair_is_trafilaturas_repair_faulty_html(parts: list[str]) -> None:
+    from trafilatura.utils import repair_faulty_html
+
+    from undertow.ingest.extract import _repair
+
+    page = "".join(parts)
+    assert _repair(page, page[:50].lower()) == repair_faulty_html(page, page[:50].lower())

@@ -1075,17 +1075,40 @@ def _html_parser() -> Any:
     return parser
 
 
+#: The characters libxml2 rejects (trafilatura's ``INVALID_XML_CHARS``), one string to look for
+#: each of them with ``in``: a C scan, where the regular expression reads a page at 10 ns a
+#: character (1 ms for a 110 KB page that, as nearly every page, has none).
+_INVALID_XML = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]))
+
+
+def _repair(html: str, beginning: str) -> str:
+    """``trafilatura.utils.repair_faulty_html``: the characters libxml2 rejects removed, a
+    DOCTYPE written as a self-closing tag on the first line removed, a self-closing ``<html/>``
+    in the first lines opened; the first step only where such a character occurs."""
+    from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, INVALID_XML_CHARS
+
+    if any(c in html for c in _INVALID_XML):
+        html = INVALID_XML_CHARS.sub("", html)
+    if "doctype" in beginning:
+        first, _, rest = html.partition("\n")
+        html = DOCTYPE_TAG.sub("", first, count=1) + "\n" + rest
+    for line in html[:4096].splitlines()[:4]:
+        if "<html" in line and line.endswith("/>"):
+            return FAULTY_HTML.sub(r"\1>", html, count=1)
+    return html
+
+
 def parse_html(html: str) -> Any | None:
     """The page's element tree, or None when it is not HTML: ``trafilatura.utils.load_html`` for
     a decoded page (the same repairs, the same fallback to bytes, the same test of a dubious
     page), with the parser of ``_html_parser``."""
     from lxml import html as lxml_html
-    from trafilatura.utils import is_dubious_html, repair_faulty_html
+    from trafilatura.utils import is_dubious_html
 
     if not html or not html.strip():
         return None
     beginning = html[:50].lower()
-    html = repair_faulty_html(html, beginning)
+    html = _repair(html, beginning)
     parser = _html_parser()
     tree = None
     as_bytes = False
