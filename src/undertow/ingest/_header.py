@@ -76,8 +76,8 @@ class Header:
 def visible_text(tree: Any, heading: Any | None) -> Header:
     """Visible text of ``tree`` with the offsets of element ``heading`` in it."""
     parts: list[str] = []
-    size = 0
-    start = end = -1
+    add = parts.append
+    first = last = -1  # indexes in ``parts`` where the heading's text starts and ends
     body = tree.find(".//body")
     root = body if body is not None else tree
     walker = etree.iterwalk(root, events=("start", "end"))
@@ -85,38 +85,32 @@ def visible_text(tree: Any, heading: Any | None) -> Header:
         tag = el.tag
         if not isinstance(tag, str):  # comment, processing instruction
             if event == "end" and el.tail:
-                parts.append(el.tail)
-                size += len(el.tail)
+                add(el.tail)
             continue
         if event == "start":
             if tag in _SKIP:
                 walker.skip_subtree()
                 continue
             if el is heading:
-                start = size
+                first = len(parts)
             if tag in _BLOCK:
-                parts.append(_SEP)
-                size += 3
+                add(_SEP)
             if el.text:
-                parts.append(el.text)
-                size += len(el.text)
+                add(el.text)
             continue
         if tag not in _SKIP:
             if el is heading:
-                end = size
+                last = len(parts)
             if tag in _BLOCK:
-                parts.append(_SEP)
-                size += 3
+                add(_SEP)
         if el.tail and el is not root:
-            parts.append(el.tail)
-            size += len(el.tail)
-    raw = "".join(parts)
-    if start < 0:
-        return Header(" ".join(raw.split()), -1, -1)
+            add(el.tail)
+    if first < 0:
+        return Header(" ".join("".join(parts).split()), -1, -1)
     # collapse whitespace while keeping the heading's offsets
-    before = " ".join(raw[:start].split())
-    inside = " ".join(raw[start:end].split())
-    after = " ".join(raw[end:].split())
+    before = " ".join("".join(parts[:first]).split())
+    inside = " ".join("".join(parts[first:last]).split())
+    after = " ".join("".join(parts[last:]).split())
     text = f"{before} {inside} {after}"
     return Header(text, len(before) + 1, len(before) + 1 + len(inside))
 
