@@ -114,6 +114,7 @@ def main() -> None:
     ap.add_argument("--eval-dir", type=Path, default=ROOT / ".." / "shared" / "eval")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--sets", default="demo,zyte,wcxb", help="comma-separated page sets to measure")
     ap.add_argument("--repeat", type=int, default=5, help="alternating measurement pairs per set")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "ingest_throughput.json")
     ap.add_argument("--run", choices=["trafilatura", "undertow"], help=argparse.SUPPRESS)
@@ -127,7 +128,10 @@ def main() -> None:
     results: dict[str, object] = {}
     parent_rss = worker_rss = 0.0
     print(f"{'set':6} {'pages':>6} {'trafilatura p/s':>16} {'undertow p/s':>13} {'ratio':>6}  outcome")
+    wanted = set(args.sets.split(","))
     for name, paths in page_sets(args.eval_dir, args.limit).items():
+        if name not in wanted:
+            continue
         pairs = [
             (measure("trafilatura", args, name), measure("undertow", args, name)) for _ in range(args.repeat)
         ]
