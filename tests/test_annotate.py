@@ -196,6 +196,9 @@ def test_transcript_turns_are_direct_statements() -> None:
         "Key Takeaways: Russian forces advanced near Pokrovsk and Kostyantynivka on Thursday this week.",
         "Kremlin Pushes Back: Analysis of the talks.",  # a heading
         "Publication date: February 5, 2026, 19:30",
+        # two labels are not a dialogue: nobody takes the floor again
+        "Key Takeaways: Russian forces advanced near Pokrovsk and Kostyantynivka on Thursday this week.\n\n"
+        "Bottom Line: Russian forces will likely continue offensive operations along the front line.",
     ],
 )
 def test_a_label_with_a_colon_is_not_a_turn(text: str) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -177,12 +178,16 @@ class Annotator:
             if spans:
                 sents = [s for a, b in spans for s in slavic_sentences(text, a, b)]
                 out.extend(self.slavic(lang).extract(text, sents))
-        # a transcript's turns: kept when the speaker is a known person or the text has several
+        # a transcript's turns: kept when the speaker is a known person, or when the text is a
+        # dialogue in which someone takes the floor again (labels such as "Key Takeaways:" and
+        # "Bottom Line:" look like names but are not repeated)
         turns = [t for n, p in enumerate(paras) if (t := _transcript_turn(text, p.start, p.end, n))]
+        names = Counter(text[slice(*t.speaker_name)] for t in turns if t.speaker_name)
+        dialogue = any(n >= 2 for n in names.values())
         for turn in turns:
             s0, s1 = turn.speaker or (0, 0)
             known = any(self._rank(m.actor_id) == 0 for m in self.matcher.find(text[s0:s1]))
-            if (known or len(turns) >= 2) and not any(_covers(rs.content, turn.content) for rs in out):
+            if (known or dialogue) and not any(_covers(rs.content, turn.content) for rs in out):
                 out.append(turn)
         return out
 
