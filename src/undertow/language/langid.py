@@ -46,13 +46,18 @@ class LanguageIdentifier:
 
     def classify(self, text: str) -> tuple[str | None, float]:
         """The language of ``text`` and a confidence; ``(None, 0.0)`` when there are no letters."""
-        if _THREE_LETTERS.search(text) is None:
-            return None, 0.0
-        rule = self._cyrillic_rule(text)
-        if rule:
-            return rule
+        known = self._without_model(text)
+        if known is not None:
+            return known
         lang, prob = self._model_language(text)
         return self._cyrillic_check(text, lang, prob)
+
+    def _without_model(self, text: str) -> tuple[str | None, float] | None:
+        """The answer when the model need not be asked: ``(None, 0.0)`` for text without three
+        letters, the Cyrillic letter rule's where it decides; else None."""
+        if _THREE_LETTERS.search(text) is None:
+            return None, 0.0
+        return self._cyrillic_rule(text)
 
     def _model_language(self, text: str) -> tuple[str, float]:
         """The configured language the model rates highest, with the model's probability for it
@@ -113,13 +118,11 @@ class LanguageIdentifier:
             if end - start < MIN_CHARS:
                 continue
             sample = text[start : min(end, start + SAMPLE_CHARS)]
-            if _THREE_LETTERS.search(sample) is None:
-                continue
-            rule = self._cyrillic_rule(sample)
-            if rule:
-                langs[i] = rule[0]
-            else:
+            known = self._without_model(sample)
+            if known is None:
                 asked.append((i, " ".join(sample.split())))
+            else:  # (the rule is sure, >= 0.9; no letters: no language)
+                langs[i] = known[0]
         if asked:
             # (the pybind call behind ``FastText.predict`` for a list, which in fasttext-predict
             # fails to unpack its result: it returns the labels alone)
