@@ -438,8 +438,7 @@ def _open_ended(line: str) -> bool:
     """A tail line that ends no sentence: up to 12 words without final punctuation, or up to 3
     ending in a colon or an ellipsis ("Share this:", "Like this:", "Loading...")."""
     end = line.rstrip()
-    n = len(end.split())
-    return (n <= 12 and not ends_sentence(end)) or (n <= 3 and end.endswith((":", "...", "…")))
+    return _short(end, 12) or (len(end.split()) <= 3 and end.endswith((":", "...", "…")))
 
 
 def _is_body_paragraph(line: str) -> bool:

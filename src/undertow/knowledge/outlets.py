@@ -119,7 +119,7 @@ class OutletRegistry:
     def site_names(self) -> frozenset[str]:
         """Every outlet's name, case-folded, also without a parenthesised part ("President of
         Russia (kremlin.ru)" -> "president of russia"): how a page's header names its site."""
-        names = {e.name.casefold() for e in self.entries.values()}
+        names = set(self._by_name)
         return frozenset(names | {re.sub(r"\s*\([^)]*\)\s*$", "", n) for n in names})
 
     def resolve(
