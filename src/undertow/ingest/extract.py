@@ -1154,7 +1154,8 @@ _INERT = '//script[not(@type="application/ld+json")]|//style|//svg|//head/meta|/
 def _drop_inert(tree: Any) -> None:
     """Remove the ``_INERT`` elements (their tails stay): trafilatura copies and walks every
     element of the tree a dozen times, and these are a seventh of a news page's elements and
-    most of its bytes. The body text comes out the same (all 892 benchmark pages), 8 % faster."""
+    most of its bytes. Every extracted field comes out the same (all 892 benchmark pages), and
+    trafilatura's passes run about 3 % faster."""
     for el in tree.xpath(_INERT):
         el.drop_tree()
 
