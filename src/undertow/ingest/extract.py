@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from undertow.ingest import _body, _header, textdump
+from undertow.ingest import _body, _fastxpath, _header, textdump
 from undertow.ingest.encoding import decode_bytes
 from undertow.language.dates import EN_MONTHS, RU_MONTHS_GENITIVE, UK_MONTHS_GENITIVE
 
@@ -64,6 +64,8 @@ def preload() -> None:
     worker processes fork, so that each does not import them again."""
     import htmldate  # noqa: F401
     import trafilatura.metadata  # noqa: F401
+
+    _fastxpath.install()
 
 
 @functools.cache
@@ -1165,6 +1167,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     import trafilatura
     from trafilatura.metadata import examine_meta, extract_meta_json
 
+    _fastxpath.install()
     tree = parse_html(html)
     if tree is None:
         return Extracted(text="", url=url)
