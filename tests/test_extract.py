@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -875,6 +876,51 @@ def test_listicle_items_in_slides_are_kept() -> None:
     )
     ex = extract_html(html)
     assert all(f"Entry to garden {n} costs" in ex.text for n in range(4))
+
+
+def _unmark_by_xpath(tree: Any) -> None:
+    """The previous ``_unmark_article_embeds``: one XPath query a token (the reference for the
+    single-walk version)."""
+    for token in ("embed", "slide"):
+        for el in tree.xpath(
+            f'//*[contains(@class,"{token}")][not(self::html or self::body)][not(.//h1)]'
+            "[count(.//p) >= 3][.//h2 or .//h3]"
+        ):
+            if sum(len(p.text_content()) for p in el.iter("p")) < 1000:
+                continue
+            for part in (el, *el.iterdescendants()):
+                cls = part.get("class")
+                if cls and token in cls and (part is el or part.find(".//p") is not None):
+                    part.set("class", " ".join(c for c in cls.split() if token not in c))
+
+
+_EMBED_CLASSES = ["embed", "w-embed", "slide", "slide-item", "embed-slide", "x"]
+_EMBED_LEAVES = ["<p>" + "t" * 400 + "</p>", "<p>t</p>", "<h1>t</h1>", "<h2>t</h2>", "<h3>t</h3>"]
+
+
+@st.composite
+def _embed_markup(draw: st.DrawFn, depth: int = 0) -> str:
+    """A container (classes from the two tokens' variants) of paragraphs, headings and containers."""
+    tag = draw(st.sampled_from(["div", "section"]))
+    cls = " ".join(draw(st.lists(st.sampled_from(_EMBED_CLASSES), max_size=2)))
+    inner = st.sampled_from(_EMBED_LEAVES) | (_embed_markup(depth + 1) if depth < 3 else st.nothing())
+    children = draw(st.lists(inner, max_size=6))
+    return f'<{tag} class="{cls}">{"".join(children)}</{tag}>'
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_embed_markup(), min_size=1, max_size=3))
+def test_unmark_article_embeds_matches_the_xpath_version(parts: list[str]) -> None:
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    from undertow.ingest.extract import _unmark_article_embeds
+
+    markup = "<html><body>" + "".join(parts) + "</body></html>"
+    ours, reference = lxml_html.fromstring(markup), lxml_html.fromstring(markup)
+    _unmark_article_embeds(ours)
+    _unmark_by_xpath(reference)
+    assert etree.tostring(ours) == etree.tostring(reference)
 
 
 def test_default_mode_body_replaces_a_sliver_only() -> None:

@@ -841,11 +841,17 @@ def _unmark_article_embeds(tree: Any) -> None:
     tag left open there (a table's ``</div</div>``) puts the rest of the article inside one. A
     page-wide wrapper (``body.wp-embed-responsive``, a slide-out panel around the page) holds the
     main heading and is left alone, and so are the embeds and sliders in it."""
+    # One walk finds the elements of both passes: taking "embed" off classes never puts "slide"
+    # into one. Each pass takes those whose class has its token when it starts.
+    found = tree.xpath('//*[contains(@class,"embed") or contains(@class,"slide")]')
     for token in ("embed", "slide"):
-        for el in tree.xpath(
-            f'//*[contains(@class,"{token}")][not(self::html or self::body)][not(.//h1)]'
-            "[count(.//p) >= 3][.//h2 or .//h3]"
-        ):
+        for el in [el for el in found if token in (el.get("class") or "")]:
+            if el.tag in ("html", "body") or next(el.iterdescendants("h1"), None) is not None:
+                continue
+            if sum(1 for _ in itertools.islice(el.iterdescendants("p"), 3)) < 3:
+                continue
+            if next(el.iterdescendants("h2", "h3"), None) is None:
+                continue
             if sum(len(p.text_content()) for p in el.iter("p")) < 1000:
                 continue
             for part in (el, *el.iterdescendants()):  # the container and its items ("slide-item")
