@@ -322,6 +322,6 @@ def _crashing_process(item):
 
     from undertow import pipeline as pipeline_mod
 
-    if b"CRASH-THIS-WORKER" in item.data:
+    if b"CRASH-THIS-WORKER" in item.content():
         os._exit(1)
     return pipeline_mod.process_item(pipeline_mod._worker_pipeline, item)

@@ -5,6 +5,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -54,6 +55,34 @@ def test_missing_empty_and_oversized_files(tmp_path: Path, monkeypatch) -> None:
     assert reasons[0] == ("nope.html", "no such file, folder or URL")
     assert reasons[1] == ("empty.html", "empty file")
     assert reasons[2][0] == "big.html" and "larger than" in reasons[2][1]
+
+
+def test_deferred_reads_name_the_file_and_fail_alike(tmp_path: Path, monkeypatch) -> None:
+    """``defer_reads``: a page file is read by ``RawItem.content`` (in the worker that processes
+    it), with the bytes and the errors that reading it in ``items`` gives."""
+    (tmp_path / "c.html.gz").write_bytes(gzip.compress(b"<html><p>zipped</p></html>"))
+    (tmp_path / "b.txt").write_text("plain text")
+    (tmp_path / "empty.html").write_text("  \n")
+    (tmp_path / "x.htm.gz").write_bytes(b"not gzip at all")
+    (tmp_path / "big.html").write_bytes(b"x" * 2048)
+    (tmp_path / "feed.xml").write_text(RSS)
+    monkeypatch.setattr(sources_mod, "MAX_FILE_BYTES", 1024)
+    deferred = items(str(tmp_path), defer_reads=True)
+    eager = items(str(tmp_path))
+    by_name = {Path(i.source).name: i for i in deferred if isinstance(i, RawItem) and i.path is not None}
+    assert sorted(by_name) == ["b.txt", "big.html", "c.html.gz", "empty.html", "x.htm.gz"]
+    assert all(i.data == b"" for i in by_name.values())  # nothing read yet
+    assert by_name["c.html.gz"].content() == b"<html><p>zipped</p></html>"
+    assert (by_name["b.txt"].kind, by_name["b.txt"].content()) == ("text", b"plain text")
+    eager_errors = {Path(e.source).name: e.reason for e in eager if isinstance(e, InputError)}
+    for name in ("empty.html", "x.htm.gz", "big.html"):
+        with pytest.raises(InputError) as exc:
+            by_name[name].content()
+        assert (Path(exc.value.source).name, exc.value.reason) == (name, eager_errors[name])
+    # a feed is still read by ``items`` (its entries listed, or its errors given, there)
+    assert [i.source for i in deferred if "feed.xml" in i.source] == [
+        i.source for i in eager if "feed.xml" in i.source
+    ]
 
 
 def test_broken_gzip(tmp_path: Path) -> None:

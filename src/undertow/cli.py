@@ -75,10 +75,10 @@ def _day(value: str | None, flag: str) -> dt.date | None:
         raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
 
 
-def _sources(store: Any, allow_private: bool, robots: bool) -> Any:
+def _sources(store: Any, allow_private: bool, robots: bool, defer_reads: bool = False) -> Any:
     from undertow.ingest.sources import Sources
 
-    return Sources.fetching(store, allow_private=allow_private, robots=robots)
+    return Sources.fetching(store, allow_private=allow_private, robots=robots, defer_reads=defer_reads)
 
 
 def item_progress(label: str, *, disable: bool) -> Progress:
@@ -143,7 +143,7 @@ def ingest(
                 sources,
                 store,
                 options=options,
-                sources=_sources(store, allow_private, robots),
+                sources=_sources(store, allow_private, robots, defer_reads=True),  # pages read by workers
                 workers=workers,
                 on_event=on_event,
             )

@@ -110,7 +110,7 @@ class Pipeline:
             self.classifier.classify(doc)
 
     def _extract(self, item: RawItem) -> Extracted:
-        data = item.data
+        data = item.content()
         text = data if isinstance(data, str) else decode_bytes(data, item.charset, source=item.source)
         if item.kind == "text":
             return extract_plain_text(text)
@@ -199,8 +199,9 @@ def ingest(
     workers: int = 1,
     on_event: Callable[[str, Any], None] | None = None,
 ) -> IngestReport:
-    """Ingest every input into ``store``; bad inputs are reported and skipped, never fatal."""
-    sources = sources or Sources(memory=store)
+    """Ingest every input into ``store``; bad inputs are reported and skipped, never fatal.
+    (Without ``sources``, page files are read by the workers: ``Sources(defer_reads=True)``.)"""
+    sources = sources or Sources(memory=store, defer_reads=True)
     return ingest_items(sources.items(inputs), store, options=options, workers=workers, on_event=on_event)
 
 

@@ -46,6 +46,13 @@ class RawItem:
     published_source: Literal["feed", "jsonl"] | None = None
     fetched: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     feed: tuple[str, str] | None = None  # (feed URL/path, item key) for feed memory
+    # a page file not read yet (``Sources(defer_reads=True)``): ``content`` reads it
+    path: Path | None = None
+
+    def content(self) -> bytes | str:
+        """The item's bytes or text. A deferred page file is read (and gunzipped) now, in the
+        process that extracts it; raises ``InputError`` as reading it when listed would have."""
+        return _read(self.path) if self.path is not None else self.data
 
 
 class FetchLike(Protocol):
@@ -87,21 +94,38 @@ def units(inputs: Iterable[str]) -> Iterator[str | InputError]:
 
 
 class Sources:
-    """Expands inputs into raw items. ``fetcher`` is needed only for URLs."""
+    """Expands inputs into raw items. ``fetcher`` is needed only for URLs.
 
-    def __init__(self, fetcher: FetchLike | None = None, memory: FeedMemory | None = None) -> None:
+    ``defer_reads``: an ``.html``/``.htm``/``.txt`` file (plain or gzipped) becomes an item that
+    names its path, and ``RawItem.content`` reads it where the item is processed. ``ingest`` with
+    worker processes asks for this: each worker then reads and decompresses its own pages, and
+    the parent, which also writes the store, does not read every page and send it down a pipe.
+    Such a file's read errors (empty, too large, broken gzip) come from ``content`` instead of
+    ``items``, with the same reasons. Other inputs (feeds, archives, JSONL, URLs) are read here.
+    """
+
+    def __init__(
+        self, fetcher: FetchLike | None = None, memory: FeedMemory | None = None, *, defer_reads: bool = False
+    ) -> None:
         self.fetcher = fetcher
         self.memory = memory
+        self.defer_reads = defer_reads
 
     @classmethod
     def fetching(
-        cls, memory: FeedMemory | None = None, *, allow_private: bool = False, robots: bool = True
+        cls,
+        memory: FeedMemory | None = None,
+        *,
+        allow_private: bool = False,
+        robots: bool = True,
+        defer_reads: bool = False,
     ) -> Sources:
         """Sources that fetch URLs with undertow's fetcher under this policy (one fetcher: its
         per-host spacing and robots.txt cache hold across every input it reads)."""
         from undertow.ingest.fetch import Fetcher, FetchPolicy
 
-        return cls(Fetcher(FetchPolicy(allow_private=allow_private, respect_robots=robots)), memory)
+        fetcher = Fetcher(FetchPolicy(allow_private=allow_private, respect_robots=robots))
+        return cls(fetcher, memory, defer_reads=defer_reads)
 
     def items(self, inputs: Iterable[str]) -> Iterator[RawItem | InputError]:
         for unit in units(inputs):
@@ -124,6 +148,9 @@ class Sources:
             return
         if ext in JSONL_EXT:
             yield from self._jsonl(path)
+            return
+        if self.defer_reads and ext in HTML_EXT | TEXT_EXT:  # (a page by its name: no feed to sniff)
+            yield RawItem(source=source, kind="text" if ext in TEXT_EXT else "html", data=b"", path=path)
             return
         try:
             data = _read(path)
