@@ -37,7 +37,9 @@ _PIECES = [
     "related", "elated", "hidden", "hide-", "-hide-", "reply-", "x-reply-x", "comments-title",
     "display:none", "display: none", "message", "akismet", "post", "entry", "articleBody",
     "articleContent", "article-body", "article__body", "post-content", "text-content", "body-text",
-    "main", "content", "story", "x", "",
+    "main", "content", "story", "x", "", "primary", "story-body", "FullText", "article ", "postarea",
+    "text", "cell", "single-content", "Main-Content", "main-content", "page-Content", "Page-content",
+    "content-main", "content__body", "contentBody", "article",
 ]  # fmt: skip
 _value = st.lists(st.tuples(st.sampled_from(["", " ", "-", "x"]), st.sampled_from(_PIECES)), max_size=3).map(
     lambda parts: "".join(sep + piece for sep, piece in parts).removeprefix(" ")
@@ -70,6 +72,10 @@ def _markup(draw: st.DrawFn, depth: int = 0) -> str:
 @example(["<span class='xad-x'>t</span><p class='x ad-x'>t</p><ul id='comment'>t</ul><ol class='x'>t</ol>"])
 @example(["<ul class='comments'>t</ul><ol id='disqus_thread'>t</ol><div id='Commentary'>t</div>"])
 @example(["<b id='x' style='hidden'>t</b><i style='display: none' id='x'>t</i><em class='reply-x'>t</em>"])
+@example(["<div id='story'>t</div>"])
+@example(["<section role='article'>t</section>"])
+@example(["<main class='cell'>t</main><div id='content'>t</div>"])
+@example(["<article class='content'>t</article>"])
 def test_standins_select_what_the_expressions_select(parts: list[str]) -> None:
     tree = lxml_html.fromstring("<html><body>" + "".join(parts) + "</body></html>")
     for key in _fastxpath.STANDINS:

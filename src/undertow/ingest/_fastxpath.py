@@ -90,6 +90,14 @@ class _FirstChildStandin(_Standin):
         return out
 
 
+class _FirstStandin(_Standin):
+    """``(.//*[test])[1]``: the first element in document order that passes the test, if any."""
+
+    def __call__(self, tree: Any) -> list[Any]:
+        found = tree.iterdescendants(*self.tags) if self.tags else tree.iterdescendants()
+        return next(([el] for el in found if isinstance(el.tag, str) and self._test(el)), [])
+
+
 # --------------------------------------------------------------------------- the expressions
 
 # RAW_TREE_PRUNE_XPATH[0]: infinite-scroll containers of appended articles
@@ -237,6 +245,65 @@ def _body_0(el: Any) -> bool:
     )
 
 
+# BODY_XPATH[2]: the first article or story container by role, id or class
+_BODY_2 = """
+        (.//*[self::article or self::div or self::main or self::section][
+        @role='article' or
+        @id='article' or @id='story' or
+        @class='postarea' or @class='art-postcontent' or @class='text' or @class='cell' or @class='story' or
+        re:test(@id, '^primary|story-body') or
+        re:test(@class, 'fulltext', 'i') or
+        re:test(@class, '^article |post-bodycopy|story-?content|(?:theme|blog|section|single)-content|single-post|main-column|wpb_text_column|story-body|field-body')
+        ])[1]
+        """
+_STORY_ID = re.compile("^primary|story-body").search
+_FULLTEXT = re.compile("fulltext", re.IGNORECASE).search
+_STORY_CLASS = re.compile(
+    "^article |post-bodycopy|story-?content|(?:theme|blog|section|single)-content|single-post|main-column"
+    "|wpb_text_column|story-body|field-body"
+).search
+_STORY_CLASSES = ("postarea", "art-postcontent", "text", "cell", "story")
+
+
+def _body_2(el: Any) -> bool:
+    i, c = el.get("id"), el.get("class")
+    return (
+        el.get("role") == "article"
+        or i in ("article", "story")
+        or c in _STORY_CLASSES
+        or bool(_STORY_ID(i or ""))
+        or bool(_FULLTEXT(c or ""))
+        or bool(_STORY_CLASS(c or ""))
+    )
+
+
+# BODY_XPATH[3]: the first main-content container by id or class
+_BODY_3 = """
+        (.//*[self::article or self::div or self::main or self::section][
+        @id='content' or @class='content' or
+        re:test(@id, 'content-main|content-body|contentBody') or
+        re:test(@class, 'content[-_]main|content(?:-|__)body') or
+        contains(translate(@id, 'CM','cm'), 'main-content') or contains(translate(@class, 'CM','cm'), 'main-content') or
+        contains(translate(@class, 'CP','cp'), 'page-content')
+        ])[1]
+        """
+_CONTENT_ID = re.compile("content-main|content-body|contentBody").search
+_CONTENT_CLASS = re.compile("content[-_]main|content(?:-|__)body").search
+
+
+def _body_3(el: Any) -> bool:
+    i, c = el.get("id") or "", el.get("class") or ""
+    return (
+        el.get("id") == "content"
+        or el.get("class") == "content"
+        or bool(_CONTENT_ID(i))
+        or bool(_CONTENT_CLASS(c))
+        or "main-content" in i.replace("C", "c").replace("M", "m")
+        or "main-content" in c.replace("C", "c").replace("M", "m")
+        or "page-content" in c.replace("C", "c").replace("P", "p")
+    )
+
+
 #: trafilatura.xpaths list name, index -> the stand-in for that expression
 STANDINS: dict[tuple[str, int], _Standin] = {
     ("RAW_TREE_PRUNE_XPATH", 0): _Standin(_RAW_0, ("div", "section", "aside"), _raw_0),
@@ -249,6 +316,8 @@ STANDINS: dict[tuple[str, int], _Standin] = {
     ),
     ("OVERALL_DISCARD_XPATH", 1): _Standin(_OVERALL_1, None, _overall_1),
     ("BODY_XPATH", 0): _FirstChildStandin(_BODY_0, ("article", "div", "main", "section"), _body_0),
+    ("BODY_XPATH", 2): _FirstStandin(_BODY_2, ("article", "div", "main", "section"), _body_2),
+    ("BODY_XPATH", 3): _FirstStandin(_BODY_3, ("article", "div", "main", "section"), _body_3),
 }
 
 _installed: list[tuple[str, int]] = []
