@@ -72,6 +72,7 @@ def _markup(draw: st.DrawFn, depth: int = 0) -> str:
 @example(["<span class='xad-x'>t</span><p class='x ad-x'>t</p><ul id='comment'>t</ul><ol class='x'>t</ol>"])
 @example(["<ul class='comments'>t</ul><ol id='disqus_thread'>t</ol><div id='Commentary'>t</div>"])
 @example(["<b id='x' style='hidden'>t</b><i style='display: none' id='x'>t</i><em class='reply-x'>t</em>"])
+@example(["<b id='x' class='reply-y'>t</b><b class='reply-z' id='x'>t</b><i style='hidden' id='y'>t</i>"])
 @example(["<div id='story'>t</div>"])
 @example(["<section role='article'>t</section>"])
 @example(["<main class='cell'>t</main><div id='content'>t</div>"])

@@ -179,7 +179,10 @@ def _overall_0(el: Any) -> bool:
     i, c = el.get("id"), el.get("class")
     if i is None and c is None:
         return False
-    return "cookie" in _first(el, "id", "class") or bool(_DISCARD_ID(i or "") or _DISCARD_CLASS(c or ""))
+    i, c = i or "", c or ""
+    if ("cookie" in i or "cookie" in c) and "cookie" in _first(el, "id", "class"):
+        return True
+    return bool(_DISCARD_ID(i) or _DISCARD_CLASS(c))
 
 
 # OVERALL_DISCARD_XPATH[1]: comment titles and replies, hidden elements
@@ -201,16 +204,19 @@ _HIDDEN_CLASS = re.compile(
 def _overall_1(el: Any) -> bool:
     if not el.keys():
         return False
-    c = el.get("class")
-    s = el.get("style") or ""
+    i, c, s = el.get("id") or "", el.get("class") or "", el.get("style") or ""
+    # (which of two attributes comes first matters only when one of them would match)
     return (
         c == "comments-title"
-        or _first(el, "id", "class").startswith("reply-")
-        or "hidden" in _first(el, "id", "style")
+        or (
+            (i.startswith("reply-") or c.startswith("reply-"))
+            and _first(el, "id", "class").startswith("reply-")
+        )
+        or (("hidden" in i or "hidden" in s) and "hidden" in _first(el, "id", "style"))
         or "display:none" in s
         or "display: none" in s
-        or bool(_HIDDEN_ID(el.get("id") or ""))
-        or bool(_HIDDEN_CLASS(c or ""))
+        or bool(_HIDDEN_ID(i))
+        or bool(_HIDDEN_CLASS(c))
         or el.get("aria-hidden") == "true"
     )
 
