@@ -1137,11 +1137,16 @@ def parse_html(html: str) -> Any | None:
     return tree
 
 
+_SECTION_KEYS = ("article:section", "section", "parsely-section")
+
+
 def _section(tree: Any, objs: list[dict[str, Any]], md: Any) -> str | None:
     """The site's section of the article: meta tags, else the JSON-LD articleSection, else the
     first category trafilatura read (not its search of category links: slow)."""
-    for key in ("article:section", "section", "parsely-section"):
-        vals = tree.xpath(f'//meta[@property="{key}" or @name="{key}"]/@content')
+    metas = tree.xpath("//meta")  # (one walk, not one a key)
+    for key in _SECTION_KEYS:  # the first key's first content, as ``//meta[...key...]/@content``
+        vals = [m.get("content") for m in metas if key in (m.get("property"), m.get("name"))]
+        vals = [v for v in vals if v is not None]
         if vals and vals[0].strip():
             return str(vals[0]).strip()
     for obj in objs:
