@@ -134,7 +134,7 @@ def test_installed_in_trafilatura_and_extraction_unchanged() -> None:
     assert set(_fastxpath.install()) == set(_fastxpath.STANDINS)
     for (name, index), standin in _fastxpath.STANDINS.items():
         assert getattr(xpaths, name)[index] is standin
-    pages = _pages()[:30]
+    pages = _pages()[::4]  # demo pages and benchmark pages
     fast = [extract_html(_read(p)) for p in pages]
     with _fastxpath.suspended():
         assert xpaths.OVERALL_DISCARD_XPATH[0] is not _fastxpath.STANDINS["OVERALL_DISCARD_XPATH", 0]
@@ -143,14 +143,50 @@ def test_installed_in_trafilatura_and_extraction_unchanged() -> None:
     assert fast == plain
 
 
+def test_standins_at_trafilaturas_call_sites(monkeypatch: pytest.MonkeyPatch) -> None:
+    """During extraction trafilatura calls the expressions on cleaned and converted trees and on
+    subtrees: each stand-in, wherever it is called, selects what its expression selects."""
+    from trafilatura import xpaths
+
+    _fastxpath.install()
+    calls: list[tuple[str, int]] = []
+
+    def checking(key: tuple[str, int]) -> object:
+        def call(tree: etree._Element) -> list[etree._Element]:
+            calls.append(key)
+            _same(key, tree)
+            return _fastxpath.STANDINS[key](tree)
+
+        return call
+
+    for key in _fastxpath.STANDINS:
+        exprs = list(getattr(xpaths, key[0]))
+        exprs[key[1]] = checking(key)
+        monkeypatch.setattr(xpaths, key[0], exprs, raising=True)
+        for module in ("core", "main_extractor", "htmlprocessing", "external"):  # their imported names
+            mod = __import__(f"trafilatura.{module}", fromlist=["_"])
+            if hasattr(mod, key[0]):
+                monkeypatch.setattr(mod, key[0], exprs)
+    for p in _pages()[::3]:
+        extract_html(_read(p))
+    assert set(calls) == set(_fastxpath.STANDINS)
+
+
 def test_a_changed_expression_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """Another trafilatura release's expression is not replaced by a translation of the old one."""
     from trafilatura import xpaths
 
+    _fastxpath.install()  # the real state first, so that the one below is a fresh process's
     changed = etree.XPath(".//*[self::div][contains(@class, 'sidebar')]")
-    monkeypatch.setattr(xpaths, "BODY_XPATH", [changed, *xpaths.BODY_XPATH[1:]])
+    originals = {name: [_fastxpath._originals.get((name, i), e) for i, e in enumerate(getattr(xpaths, name))]
+                 for name in {name for name, _ in _fastxpath.STANDINS}}  # fmt: skip
+    originals["BODY_XPATH"][0] = changed
+    for name, exprs in originals.items():
+        monkeypatch.setattr(xpaths, name, exprs)
     monkeypatch.setattr(_fastxpath, "_tried", False)
     monkeypatch.setattr(_fastxpath, "_installed", [])
+    monkeypatch.setattr(_fastxpath, "_originals", {})
     installed = _fastxpath.install()
     assert ("BODY_XPATH", 0) not in installed
+    assert set(installed) == set(_fastxpath.STANDINS) - {("BODY_XPATH", 0)}
     assert xpaths.BODY_XPATH[0] is changed

@@ -60,6 +60,22 @@ def test_batch_with_broken_inputs_stores_the_rest(tmp_path: Path, store: Store) 
     assert "Related articles" not in doc.text and "newsletter" not in doc.text
 
 
+def test_ingest_leaves_reading_page_files_to_the_workers(tmp_path: Path, store: Store) -> None:
+    """``ingest`` lists page files without reading them (``Sources(defer_reads=True)``): the
+    process that extracts a page reads it, and an unreadable one is reported from there."""
+    write(tmp_path / "a.html", article_html("Talks", PARAS, url="https://tass.com/2"))
+    write(tmp_path / "empty.html", "   ")
+    listed: list[object] = []
+    report = ingest(
+        [str(tmp_path)], store, on_event=lambda kind, obj: listed.append(obj) if kind == "item" else None
+    )
+    assert sorted(Path(i.path).name for i in listed) == ["a.html", "empty.html"]  # type: ignore[attr-defined]
+    assert all(i.data == b"" for i in listed)  # type: ignore[attr-defined]
+    assert report.stored == 1 and [(Path(e.source).name, e.reason) for e in report.errors] == [
+        ("empty.html", "empty file")
+    ]
+
+
 def test_reingest_is_idempotent(tmp_path: Path, store: Store) -> None:
     write(tmp_path / "a.html", article_html("Talks", PARAS, published="2026-02-05", url="https://tass.com/1"))
     write(tmp_path / "b.txt", "\n\n".join(RU_PARAS))

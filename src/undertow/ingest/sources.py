@@ -96,12 +96,13 @@ def units(inputs: Iterable[str]) -> Iterator[str | InputError]:
 class Sources:
     """Expands inputs into raw items. ``fetcher`` is needed only for URLs.
 
-    ``defer_reads``: an ``.html``/``.htm``/``.txt`` file (plain or gzipped) becomes an item that
-    names its path, and ``RawItem.content`` reads it where the item is processed. ``ingest`` with
-    worker processes asks for this: each worker then reads and decompresses its own pages, and
-    the parent, which also writes the store, does not read every page and send it down a pipe.
-    Such a file's read errors (empty, too large, broken gzip) come from ``content`` instead of
-    ``items``, with the same reasons. Other inputs (feeds, archives, JSONL, URLs) are read here.
+    ``defer_reads``: a page file (``.html``, ``.htm``, ``.xhtml``, ``.txt``, ``.text``; plain or
+    gzipped) becomes an item that names its path, and ``RawItem.content`` reads it where the item
+    is processed. ``ingest`` asks for this: with worker processes each worker then reads and
+    decompresses its own pages, and the parent, which also writes the store, does not read every
+    page and send it down a pipe. Such a file's read errors (empty, too large, broken gzip) come
+    from ``content`` instead of ``items``, with the same reasons (and a worker pool starts even
+    when every file then fails). Other inputs (feeds, archives, JSONL, URLs) are read here.
     """
 
     def __init__(
