@@ -52,6 +52,11 @@ def _first(el: Any, a: str, b: str) -> str:
     return va  # pragma: no cover - both were found above
 
 
+def _id_or_class(el: Any, id_search: Callable[[str], Any], class_search: Callable[[str], Any]) -> bool:
+    """``re:test(@id, I) or re:test(@class, C)``."""
+    return bool(id_search(el.get("id") or "") or class_search(el.get("class") or ""))
+
+
 class _Standin:
     """Callable like an ``lxml.etree.XPath`` on a tree: the matching descendants, in document order."""
 
@@ -113,10 +118,9 @@ _MVP = re.compile("mvp-post-add-(?:box|wrap)").search
 
 
 def _raw_0(el: Any) -> bool:
-    i, c = el.get("id") or "", el.get("class") or ""
-    if not (_SCROLL(i) or _SCROLL(c)):
-        return False
-    return next(el.iterdescendants("h1"), None) is None or bool(_MVP(i) or _MVP(c))
+    return _id_or_class(el, _SCROLL, _SCROLL) and (
+        next(el.iterdescendants("h1"), None) is None or _id_or_class(el, _MVP, _MVP)
+    )
 
 
 # RAW_TREE_PRUNE_XPATH[1]: Elementor's share buttons
@@ -140,10 +144,9 @@ _COMMENTS_LIST_ID = re.compile("^(?:[Cc]omment(?!ary)|comol)").search
 
 
 def _comments(el: Any) -> bool:
-    i, c = el.get("id") or "", el.get("class") or ""
-    if not (_COMMENTS_ID(i) or _COMMENTS_CLASS(c)):
-        return False
-    return el.tag not in ("ol", "ul") or bool(_COMMENTS_LIST_ID(i) or _COMMENTS_CLASS(c))
+    return _id_or_class(el, _COMMENTS_ID, _COMMENTS_CLASS) and (
+        el.tag not in ("ol", "ul") or _id_or_class(el, _COMMENTS_LIST_ID, _COMMENTS_CLASS)
+    )
 
 
 # OVERALL_DISCARD_XPATH[0]: navigation, sharing, ads, related links and the like, by class and id
