@@ -72,11 +72,15 @@ class _Standin:
         self._test = test
 
     def __call__(self, tree: Any) -> list[Any]:
-        found = tree.iterdescendants(*self.tags) if self.tags else tree.iterdescendants()
+        return list(self._matches(tree))
+
+    def _matches(self, tree: Any) -> Iterator[Any]:
+        """The descendants that pass the test, in document order."""
         test = self._test
-        if self.tags is None:  # comments and processing instructions are not elements (``*``)
-            return [el for el in found if isinstance(el.tag, str) and test(el)]
-        return [el for el in found if test(el)]
+        if self.tags:
+            return (el for el in tree.iterdescendants(*self.tags) if test(el))
+        # (comments and processing instructions are not elements: ``*`` leaves them out)
+        return (el for el in tree.iterdescendants() if isinstance(el.tag, str) and test(el))
 
     def __repr__(self) -> str:
         return f"<stand-in for XPath {' '.join(self.source.split())!r}>"
@@ -88,7 +92,7 @@ class _FirstChildStandin(_Standin):
     def __call__(self, tree: Any) -> list[Any]:
         out = []
         seen: set[Any] = set()
-        for el in super().__call__(tree):
+        for el in self._matches(tree):
             parent = el.getparent()
             if parent not in seen:
                 seen.add(parent)
@@ -100,8 +104,7 @@ class _FirstStandin(_Standin):
     """``(.//*[test])[1]``: the first element in document order that passes the test, if any."""
 
     def __call__(self, tree: Any) -> list[Any]:
-        found = tree.iterdescendants(*self.tags) if self.tags else tree.iterdescendants()
-        return next(([el] for el in found if isinstance(el.tag, str) and self._test(el)), [])
+        return next(([el] for el in self._matches(tree)), [])
 
 
 # --------------------------------------------------------------------------- the expressions

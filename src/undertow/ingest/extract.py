@@ -1145,8 +1145,11 @@ def _section(tree: Any, objs: list[dict[str, Any]], md: Any) -> str | None:
     first category trafilatura read (not its search of category links: slow)."""
     metas = tree.xpath("//meta")  # (one walk, not one a key)
     for key in _SECTION_KEYS:  # the first key's first content, as ``//meta[...key...]/@content``
-        vals = [m.get("content") for m in metas if key in (m.get("property"), m.get("name"))]
-        vals = [v for v in vals if v is not None]
+        vals = [
+            v
+            for m in metas
+            if key in (m.get("property"), m.get("name")) and (v := m.get("content")) is not None
+        ]
         if vals and vals[0].strip():
             return str(vals[0]).strip()
     for obj in objs:

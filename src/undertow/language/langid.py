@@ -132,7 +132,8 @@ class LanguageIdentifier:
                 if lang is not None:
                     langs[i] = self._cyrillic_check(sample, lang, MIN_CONFIDENCE)[0]
                 else:  # a table row, a product name, a line of code; or an unconfigured language
-                    lang, prob = self.classify(sample)
+                    # (``classify`` without the letter tests, which left this sample to the model)
+                    lang, prob = self._cyrillic_check(sample, *self._model_language(sample))
                     langs[i] = lang if prob >= MIN_CONFIDENCE else None
         weights: Counter[str] = Counter()
         for (start, end), lang in zip(spans, langs, strict=True):
