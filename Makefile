@@ -9,7 +9,7 @@ EVAL   ?= ../shared/eval
 
 export HF_HUB_OFFLINE = 1
 
-.PHONY: install demo serve test browser postgres lint bench bench-extraction bench-ingest bench-annotate bench-narratives \
+.PHONY: install demo serve test browser postgres lint bench bench-extraction bench-dates bench-ingest bench-annotate bench-narratives \
 	bench-dynamics bench-web bench-scale bench-web-pg reliability clean
 
 $(STAMP): pyproject.toml
@@ -65,6 +65,10 @@ bench: bench-extraction bench-ingest bench-annotate bench-narratives bench-dynam
 
 bench-extraction: install
 	$(BIN)/python bench/extraction.py --eval-dir $(EVAL)
+
+## why dates are wrong on the WCXB articles, and the share of gold dates written in the page at all
+bench-dates: install
+	$(BIN)/python bench/date_audit.py --eval-dir $(EVAL)
 
 bench-ingest: install
 	$(BIN)/python bench/ingest_throughput.py --eval-dir $(EVAL)

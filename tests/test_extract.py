@@ -280,6 +280,40 @@ def test_extract_html_dateline_without_h1() -> None:
     assert extract_html(html).published == dt.date(2025, 12, 17)
 
 
+_FAR_PAGE = """<html><head><title>Ten tips for renters</title></head><body><article>
+<h1>Ten tips for renters</h1><p class="standfirst">{standfirst}</p>{meta}<p>{body}</p></article>
+{comments}</body></html>"""
+_STANDFIRST = "What to check before you sign a lease, from deposits to repairs and notice periods. " * 6
+
+
+def test_extract_html_published_label_far_from_the_heading() -> None:
+    # past the header window (a long standfirst), the date still counts when labelled "Published"
+    meta = '<div class="info"><h3>Published</h3><p>Monday, August 30, 2021</p></div>'
+    html = _FAR_PAGE.format(standfirst=_STANDFIRST, meta=meta, body=_BODY, comments="")
+    assert extract_html(html).published == dt.date(2021, 8, 30)
+    # unlabelled, or labelled an update, it does not
+    for other in ("<p>August 30, 2021</p>", "<p>Updated on August 30, 2021</p>"):
+        html = _FAR_PAGE.format(standfirst=_STANDFIRST, meta=other, body=_BODY, comments="")
+        assert extract_html(html).published is None
+
+
+def test_extract_html_posted_label_in_comments_or_prose_is_not_the_date() -> None:
+    comments = '<div class="comments"><p>Jane</p><p>Posted on March 3, 2024</p><p>Great tips!</p></div>'
+    html = _FAR_PAGE.format(standfirst=_STANDFIRST, meta="", body=_BODY, comments=comments)
+    assert extract_html(html).published is None
+    prose = _BODY + " The first guide was published on March 3, 2024 and read widely. " + _BODY
+    html = _FAR_PAGE.format(standfirst=_STANDFIRST, meta="", body=prose, comments="")
+    assert extract_html(html).published is None
+
+
+def test_extract_html_originally_published_wins_over_the_dateline() -> None:
+    note = "This article was originally published on 26 Sep 2019 at 4:12pm but has been updated since."
+    html = _HEADER_PAGE.format(dateline="September 30, 2022", body=_BODY + "</p><p>" + note)
+    assert extract_html(html).published == dt.date(2019, 9, 26)
+    html = _HEADER_PAGE.format(dateline="September 30, 2022", body=_BODY)
+    assert extract_html(html).published == dt.date(2022, 9, 30)
+
+
 def test_extract_html_site_h1_in_nav_is_not_the_title() -> None:
     html = _HEADER_PAGE.format(dateline="", body=_BODY).replace("Ten tips for renters</h1>", "Renting</h1>")
     assert extract_html(html).title != "Example Homes"

@@ -217,6 +217,50 @@ def header_date(
     return before_h[-1] if before_h else None
 
 
+# a label saying that the date after it is the publication date ("Published | August 30, 2024")
+_PUBLISHED_LABEL = re.compile(
+    r"(?i)\b(?:(?:first\s+)?published|posted|publication\s+date|publish(?:ed)?\s+date|date\s+published)"
+    r"(?:\s+(?:on|at))?\s*:?[\s\ue000]*"
+)
+# a sentence saying when the piece first appeared ("This article was originally published on 26 Sep 2019")
+_ORIGINALLY = re.compile(
+    r"(?i)\b(?:originally|first)\s+(?:published|posted|appeared)(?:\s+(?:on|in))?(?:\s+the)?\s*:?\s*"
+)
+
+
+# what may stand between such a label and its date ("Published on the 3rd ...", "Posted: Monday, ...")
+_LEAD = re.compile(r"(?i)(?:the\s+|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[\s\ue000]+)?")
+
+
+def _dates_after(rx: re.Pattern[str], text: str, known: frozenset[dt.date]) -> list[tuple[int, dt.date]]:
+    """(offset, date) of each date written right after a match of label ``rx`` in ``text``."""
+    out = []
+    for m in rx.finditer(text):
+        for off, d in dates_in(text[m.end() : m.end() + 50], known)[:1]:
+            if _LEAD.fullmatch(text[m.end() : m.end() + off]):
+                out.append((m.end() + off, d))
+    return out
+
+
+def labelled_dates(hd: Header, known: frozenset[dt.date] = frozenset()) -> list[dt.date]:
+    """Dates labelled as the publication date anywhere on the page, each in a short line of its own
+    ("Published | August 30, 2024", "Posted on Nov 21, 2018"), those after the main heading first.
+
+    For pages that print their date further from the heading than ``header_date`` looks (after a
+    standfirst, a share bar, a newsletter box). A date labelled an update is not one of them.
+    """
+    found = _dates_after(_PUBLISHED_LABEL, hd.text, known)
+    found = [(off, d) for off, d in found if _short_block(hd.text, off)]
+    start = max(hd.end, 0)
+    return [d for off, d in found if off >= start] + [d for off, d in found if off < start]
+
+
+def originally_published(hd: Header, known: frozenset[dt.date] = frozenset()) -> list[dt.date]:
+    """Dates the page states the piece first appeared on ("originally published on 26 Sep 2019 and
+    updated on ..."): the publication date of a page updated or republished since."""
+    return [d for _, d in _dates_after(_ORIGINALLY, plain_text(hd), known)]
+
+
 _NAME_TOK = r"(?:[A-Z][\w'’.-]*|[A-Z]\.)"
 _NAME = rf"{_NAME_TOK}(?:[ \t]+(?:(?:de|da|van|von|der|del|la|le|bin|al)[ \t]+)?{_NAME_TOK}){{0,3}}"
 _BYLINE = re.compile(

@@ -10,9 +10,11 @@ Interface used by the rest of undertow (owned by this module):
   dropped, title/author/section lines recognised, dateline prefix removed).
 
 Body text is always paragraphs separated by a blank line. ``published`` is only set from evidence
-of a publication date: first the dateline a reader sees next to the main heading (a short line such
-as "Updated March 5, 2024"; an "Updated" line gives way to an unlabelled date beside it, else to an
-earlier published date in the metadata), else structured metadata, a dated URL or a dated
+of a publication date: first what the page states ("originally published on 26 Sep 2019"; the
+dateline a reader sees next to the main heading, a short line such as "Updated March 5, 2024", where
+an "Updated" line gives way to an unlabelled date beside it, else to an earlier published date in
+the metadata; a date labelled "Published"/"Posted on" further down), else structured metadata, a
+dated URL or a dated
 ``<time>`` in the article header, corroborated by htmldate or shown on the page outside comments,
 sidebars, footers and "related" lists; never from crawl time, a date in the prose or a ``<time>``
 marked or labelled as a modification. The title is the main ``<h1>`` when it agrees with
@@ -468,6 +470,29 @@ def _visible_rx(d: dt.date) -> re.Pattern[str]:
         + rf"|(?i:\b{mon}\s+0?{day}(?:st|nd|rd|th)?,?\s+{y}\b)"
         + rf"|(?i:\b0?{day}(?:st|nd|rd|th)?\s+(?:of\s+)?{mon},?\s+{y}\b)"
     )
+
+
+def _stated_date(
+    hd: _header.Header, tree: Any, known: frozenset[dt.date], structured: dt.date | None
+) -> dt.date | None:
+    """The publication date the page states in words, if any: "originally published on ..." first
+    (the page says it was updated or republished since), else the dateline next to the main heading
+    (``_header.header_date``), else a date labelled "Published"/"Posted on" elsewhere. A stated date
+    counts only when it is shown outside comments, sidebars, footers and "related" lists.
+    """
+    text = ""
+    for d in _header.originally_published(hd, known):
+        text = text or _header.plain_text(hd)
+        if _plausible(d) and _shown(d, text, tree):
+            return d
+    d = _header.header_date(hd, known, structured)
+    if d is not None and _plausible(d):
+        return d
+    for d in _header.labelled_dates(hd, known):
+        text = text or _header.plain_text(hd)
+        if _plausible(d) and _shown(d, text, tree):
+            return d
+    return None
 
 
 def _choose_date(text: str, tree: Any, url: str | None, structured: dt.date | None) -> dt.date | None:
@@ -1220,9 +1245,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     structured = _published(tree, page_url or url, objs, metas)
     modified = _modified(objs, metas)
     known = frozenset(d for d in (structured, _date_from_url(page_url or url)) if d) | modified
-    published = _header.header_date(hd, known, structured)
-    if published is not None and not _plausible(published):
-        published = None
+    published = _stated_date(hd, tree, known, structured)
     if published is None:
         published = _choose_date(_header.plain_text(hd), tree, page_url or url, structured)
     section = _section(tree, objs, md)
