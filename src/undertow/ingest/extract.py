@@ -14,10 +14,9 @@ of a publication date: first what the page states ("originally published on 26 S
 dateline a reader sees next to the main heading, a short line such as "Updated March 5, 2024", where
 an "Updated" line gives way to an unlabelled date beside it, else to an earlier published date in
 the metadata; a date labelled "Published"/"Posted on" further down), else structured metadata, a
-dated URL or a dated
-``<time>`` in the article header, corroborated by htmldate or shown on the page outside comments,
-sidebars, footers and "related" lists; never from crawl time, a date in the prose or a ``<time>``
-marked or labelled as a modification. The title is the main ``<h1>`` when it agrees with
+dated URL or a dated ``<time>`` in the article header, corroborated by htmldate or shown on the
+page outside comments, sidebars, footers and "related" lists; never from crawl time, a date in the
+prose or a ``<time>`` marked or labelled as a modification. The title is the main ``<h1>`` when it agrees with
 og:title/``<title>``; the author comes from the page's metadata (the article's own JSON-LD object
 when trafilatura merged several; the site itself dropped when listed beside people), else a visible
 byline ("By Jane Doe and John Roe"), JSON-LD Person names, a person's name in an element marked as
