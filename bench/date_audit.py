@@ -18,6 +18,9 @@ visible text or anywhere in its HTML. Each wrong or missing date is put in one c
   falls on the next or previous day in UTC), the gold the metadata's;
 - ``missed`` (we output none) and ``other``.
 
+Right dates are counted by whether the page shows them (``shown``) or only its metadata declares them
+(``metadata``); dates output on dateless pages the same way.
+
 It then counts, on pages whose metadata declares a publication date P and a later modification date M
 and which show M but not P, how often the gold is P and how often M, for the two batches of the set
 (ids below 4000, and 4000 on); and, on pages that show a date one day off the declared publication
@@ -102,6 +105,7 @@ def audit_page(args: tuple[str, str, str | None, str | None]) -> dict[str, Any]:
             rec["class"] = SHOWN if _written(ours, text) else HIDDEN
         return rec
     if ours and ours.isoformat() == gold_s[:10]:
+        rec["right_from"] = "shown" if _written(ours, text) else "metadata"
         return rec
     if gold is None or not (gold_s in html or _written(gold, html)):
         rec["class"] = ABSENT
@@ -143,6 +147,7 @@ def summarise(recs: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "dated": len(dated),
         "date_exact": right / len(dated),
+        "right_by_evidence": dict(Counter(r["right_from"] for r in dated if "right_from" in r)),
         "wrong_by_class": dict(Counter(r["class"] for r in dated if "class" in r).most_common()),
         "ceiling_gold_in_page": (len(dated) - absent) / len(dated),
         "dateless": len(dateless),
