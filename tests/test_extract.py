@@ -306,6 +306,26 @@ def test_extract_html_posted_label_in_comments_or_prose_is_not_the_date() -> Non
     assert extract_html(html).published is None
 
 
+@pytest.mark.parametrize(
+    ("line", "day"),
+    [
+        ("Published | August 30, 2024", dt.date(2024, 8, 30)),
+        ("Posted on: Monday, August 30, 2024", dt.date(2024, 8, 30)),
+        ("Date published: 2024-08-30", dt.date(2024, 8, 30)),
+        ("Publication date | 30 August 2024", dt.date(2024, 8, 30)),
+        ("First published on the 30th of August 2024", dt.date(2024, 8, 30)),
+        ("Unpublished 2024-08-30", None),
+        ("Updated 2024-08-30", None),
+        ("Published by Jane Doe, August 30, 2024", None),
+    ],
+)
+def test_labelled_publication_dates(line: str, day: dt.date | None) -> None:
+    from undertow.ingest._header import Header, labelled_dates
+
+    text = " \ue000 ".join(["Ten tips for renters", "A standfirst.", *line.split(" | "), "Body text."])
+    assert labelled_dates(Header(text, 0, 20)) == ([day] if day else [])
+
+
 def test_extract_html_originally_published_wins_over_the_dateline() -> None:
     note = "This article was originally published on 26 Sep 2019 at 4:12pm but has been updated since."
     html = _HEADER_PAGE.format(dateline="September 30, 2022", body=_BODY + "</p><p>" + note)

@@ -217,25 +217,28 @@ def header_date(
     return before_h[-1] if before_h else None
 
 
-# a label saying that the date after it is the publication date ("Published | August 30, 2024")
+# a label saying that the date after it is the publication date ("Published | August 30, 2024",
+# "Posted on", "Publication date:", "Date published:"); written to start with its one letter, which
+# lets the regex engine skip ahead (a leading \b or alternation makes it ~4x slower on a page)
 _PUBLISHED_LABEL = re.compile(
-    r"(?i)\b(?:(?:first\s+)?published|posted|publication\s+date|publish(?:ed)?\s+date|date\s+published)"
-    r"(?:\s+(?:on|at))?\s*:?[\s\ue000]*"
+    r"(?i)p(?:ublish(?:ed)?|ublication|osted)(?:\s+date)?(?:\s+(?:on|at))?\s*:?[\s\ue000]*"
 )
 # a sentence saying when the piece first appeared ("This article was originally published on 26 Sep 2019")
 _ORIGINALLY = re.compile(
     r"(?i)\b(?:originally|first)\s+(?:published|posted|appeared)(?:\s+(?:on|in))?(?:\s+the)?\s*:?\s*"
 )
-
-
+_ORIGINALLY_HINT = re.compile(r"(?:originally|first)[\s\ue000]+(?:published|posted|appeared)")  # lower case
 # what may stand between such a label and its date ("Published on the 3rd ...", "Posted: Monday, ...")
 _LEAD = re.compile(r"(?i)(?:the\s+|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[\s\ue000]+)?")
 
 
 def _dates_after(rx: re.Pattern[str], text: str, known: frozenset[dt.date]) -> list[tuple[int, dt.date]]:
-    """(offset, date) of each date written right after a match of label ``rx`` in ``text``."""
+    """(offset, date) of each date written right after a match of label ``rx`` (at the start of a
+    word) in ``text``."""
     out = []
     for m in rx.finditer(text):
+        if m.start() and text[m.start() - 1].isalnum():  # "unpublished"
+            continue
         for off, d in dates_in(text[m.end() : m.end() + 50], known)[:1]:
             if _LEAD.fullmatch(text[m.end() : m.end() + off]):
                 out.append((m.end() + off, d))
@@ -258,6 +261,8 @@ def labelled_dates(hd: Header, known: frozenset[dt.date] = frozenset()) -> list[
 def originally_published(hd: Header, known: frozenset[dt.date] = frozenset()) -> list[dt.date]:
     """Dates the page states the piece first appeared on ("originally published on 26 Sep 2019 and
     updated on ..."): the publication date of a page updated or republished since."""
+    if not _ORIGINALLY_HINT.search(hd.text.lower()):  # a first look, ~4x cheaper than _ORIGINALLY's
+        return []
     return [d for _, d in _dates_after(_ORIGINALLY, plain_text(hd), known)]
 
 
