@@ -326,6 +326,35 @@ def test_labelled_publication_dates(line: str, day: dt.date | None) -> None:
     assert labelled_dates(Header(text, 0, 20)) == ([day] if day else [])
 
 
+_RU_PAGE = """<html lang="ru"><head><title>Лавров о переговорах</title>{meta}</head><body><article>
+<h1>Лавров о переговорах</h1>{lead}<div class="meta">{dateline}</div><p>{body}</p></article></body></html>"""
+_RU_BODY = "Министр заявил журналистам, что консультации продолжатся на следующей неделе в Абу-Даби. " * 6
+_RU_LEAD = "<p>" + "Глава МИД рассказал о ходе консультаций с делегацией и о шагах сторон. " * 9 + "</p>"
+_RU_META = '<meta property="article:published_time" content="2026-02-05T10:00:00+03:00">'
+
+
+@pytest.mark.parametrize(
+    ("dateline", "meta", "lead", "day"),
+    [
+        ("5 февраля 2026", "", "", dt.date(2026, 2, 5)),
+        ("5 февраля 2026 г., 14:30", "", "", dt.date(2026, 2, 5)),
+        ("5 фев. 2026", "", "", dt.date(2026, 2, 5)),
+        ("5 лютого 2026 року", "", "", dt.date(2026, 2, 5)),
+        ("Обновлено 6 февраля 2026", "", "", dt.date(2026, 2, 6)),
+        ("Обновлено 6 февраля 2026", _RU_META, "", dt.date(2026, 2, 5)),  # an update yields to the metadata
+        ("Оновлено 6 лютого 2026", _RU_META, "", dt.date(2026, 2, 5)),
+        ("Опубликовано: 5 февраля 2026", "", _RU_LEAD, dt.date(2026, 2, 5)),  # labelled, past a long lead
+        ("Дата публікації</div><div>5 лютого 2026", "", _RU_LEAD, dt.date(2026, 2, 5)),
+        ("5 февраля 2026", "", _RU_LEAD, None),  # unlabelled and far from the heading
+    ],
+)
+def test_extract_html_russian_and_ukrainian_datelines(
+    dateline: str, meta: str, lead: str, day: dt.date | None
+) -> None:
+    html = _RU_PAGE.format(meta=meta, lead=lead, dateline=dateline, body=_RU_BODY)
+    assert extract_html(html).published == day
+
+
 def test_extract_html_originally_published_wins_over_the_dateline() -> None:
     note = "This article was originally published on 26 Sep 2019 at 4:12pm but has been updated since."
     html = _HEADER_PAGE.format(dateline="September 30, 2022", body=_BODY + "</p><p>" + note)

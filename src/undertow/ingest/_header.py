@@ -15,7 +15,14 @@ from typing import Any
 
 from lxml import etree
 
-from undertow.language.dates import EN_MONTH_ABBREVIATIONS, EN_MONTHS
+from undertow.language.dates import (
+    EN_MONTH_ABBREVIATIONS,
+    EN_MONTHS,
+    RU_MONTH_ABBREVIATIONS,
+    RU_MONTHS_GENITIVE,
+    UK_MONTH_ABBREVIATIONS,
+    UK_MONTHS_GENITIVE,
+)
 
 _SKIP = {"script", "style", "noscript", "template", "head", "svg", "select", "iframe"}
 _BLOCK = {
@@ -47,11 +54,17 @@ _BLOCK = {
     "footer",
 }
 
-_MONTHS = {**EN_MONTHS, **EN_MONTH_ABBREVIATIONS}
-_MON = (
-    r"(?P<mon>january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
-)
+# month names and abbreviations in English, Russian and Ukrainian ("5 February 2026", "Feb. 5, 2026",
+# "5 февраля 2026 г.", "5 лют. 2026", "5 лютого 2026 року")
+_MONTHS = {
+    **EN_MONTHS,
+    **EN_MONTH_ABBREVIATIONS,
+    **RU_MONTHS_GENITIVE,
+    **RU_MONTH_ABBREVIATIONS,
+    **UK_MONTHS_GENITIVE,
+    **UK_MONTH_ABBREVIATIONS,
+}
+_MON = rf"(?P<mon>{'|'.join(sorted(_MONTHS, key=len, reverse=True))})\.?"  # longest name first
 _MON2 = _MON.replace("mon>", "mon2>")
 _DATE_RX = re.compile(
     rf"(?i)\b{_MON}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)\b"
@@ -181,7 +194,10 @@ def _short_block(text: str, off: int, limit: int = 120) -> bool:
 _COPYRIGHT = re.compile(r"(?i)(?:©|\(c\)|copyright)\s*$")
 
 
-UPDATED = re.compile(r"(?i)\b(?:updated|modified|reviewed|edited)\b[^.]{0,20}$")  # label before a date
+# a label before a date saying it is an update ("Last updated:", "Обновлено", "Оновлено", "Изменено")
+UPDATED = re.compile(
+    r"(?i)\b(?:updated|modified|reviewed|edited|обновлен[оа]?|обновл[её]н|оновлено|изменено|змінено)\b[^.]{0,20}$"
+)
 
 
 def header_date(
@@ -224,6 +240,8 @@ _PUBLISHED_LABEL = re.compile(
     r"(?i)p(?:ublish(?:ed)?|ublication|osted)(?:\s+date)?(?:\s+(?:on|at))?\s*:?[\s\ue000]*"
 )
 # a sentence saying when the piece first appeared ("This article was originally published on 26 Sep 2019")
+# the same in Russian and Ukrainian ("Опубликовано: 5 февраля 2026", "Дата публікації | 5 лютого 2026")
+_CY_PUBLISHED_LABEL = re.compile(r"(?i)(?:опубл[иі]ковано|дата\s+публ[иі]кац[иі][иії])\s*:?[\s\ue000]*")
 _ORIGINALLY = re.compile(
     r"(?i)\b(?:originally|first)\s+(?:published|posted|appeared)(?:\s+(?:on|in))?(?:\s+the)?\s*:?\s*"
 )
@@ -253,6 +271,8 @@ def labelled_dates(hd: Header, known: frozenset[dt.date] = frozenset()) -> list[
     standfirst, a share bar, a newsletter box). A date labelled an update is not one of them.
     """
     found = _dates_after(_PUBLISHED_LABEL, hd.text, known)
+    if "публ" in hd.text or "ПУБЛ" in hd.text:
+        found = sorted(found + _dates_after(_CY_PUBLISHED_LABEL, hd.text, known))
     found = [(off, d) for off, d in found if _short_block(hd.text, off)]
     start = max(hd.end, 0)
     return [d for off, d in found if off >= start] + [d for off, d in found if off < start]

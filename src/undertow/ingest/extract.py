@@ -41,7 +41,13 @@ from urllib.parse import urlsplit
 
 from undertow.ingest import _body, _fastxpath, _header, textdump
 from undertow.ingest.encoding import decode_bytes
-from undertow.language.dates import EN_MONTHS, RU_MONTHS_GENITIVE, UK_MONTHS_GENITIVE
+from undertow.language.dates import (
+    EN_MONTHS,
+    RU_MONTH_ABBREVIATIONS,
+    RU_MONTHS_GENITIVE,
+    UK_MONTH_ABBREVIATIONS,
+    UK_MONTHS_GENITIVE,
+)
 
 __all__ = ["Extracted", "decode_bytes", "extract_html", "extract_plain_text", "preload"]
 
@@ -445,8 +451,17 @@ def _modified(objs: list[dict[str, Any]], metas: dict[str, str]) -> frozenset[dt
 
 
 _EN_MONTHS = list(EN_MONTHS)
-_RU_MONTHS = list(RU_MONTHS_GENITIVE)
-_UK_MONTHS = list(UK_MONTHS_GENITIVE)
+# each month's Russian and Ukrainian names, then abbreviations ("5 февраля 2026", "5 лют. 2026")
+_CY_MONTHS = [
+    [name for table in (RU_MONTHS_GENITIVE, UK_MONTHS_GENITIVE) for name, n in table.items() if n == m]
+    + [
+        rf"{name}\.?"
+        for table in (RU_MONTH_ABBREVIATIONS, UK_MONTH_ABBREVIATIONS)
+        for name, n in table.items()
+        if n == m
+    ]
+    for m in range(1, 13)
+]
 
 
 def _visible_rx(d: dt.date) -> re.Pattern[str]:
@@ -463,7 +478,7 @@ def _visible_rx(d: dt.date) -> re.Pattern[str]:
         f"{day}.{m}.{y}",
         f"{day:02}-{m:02}-{y}",
     ]
-    mon = rf"(?:{en}|{en[:3]}\.?|{_RU_MONTHS[m - 1]}|{_UK_MONTHS[m - 1]})"
+    mon = rf"(?:{en}|{en[:3]}\.?|{'|'.join(_CY_MONTHS[m - 1])})"
     return re.compile(
         "|".join(re.escape(f) for f in forms)
         + rf"|(?i:\b{mon}\s+0?{day}(?:st|nd|rd|th)?,?\s+{y}\b)"

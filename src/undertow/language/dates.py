@@ -103,7 +103,9 @@ _MONTHS: dict[str, int] = {
 EN_MONTHS = _EN_MONTH_FULL
 EN_MONTH_ABBREVIATIONS = _EN_MONTH_ABBR
 RU_MONTHS_GENITIVE = _RU_MONTH_GEN
+RU_MONTH_ABBREVIATIONS = _RU_MONTH_ABBR
 UK_MONTHS_GENITIVE = _UK_MONTH_GEN
+UK_MONTH_ABBREVIATIONS = _UK_MONTH_ABBR
 
 _EN_WEEKDAYS = {
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
