@@ -286,21 +286,52 @@ _FAR_PAGE = """<html><head><title>Ten tips for renters</title></head><body><arti
 _STANDFIRST = "What to check before you sign a lease, from deposits to repairs and notice periods. " * 6
 
 
-def test_extract_html_published_label_far_from_the_heading() -> None:
+@pytest.mark.parametrize(
+    "meta",
+    [
+        "<p>Published · August 30, 2021</p>",
+        '<div class="info"><h3>Published</h3><p>Monday, August 30, 2021</p></div>',
+        "<p>Posted on Monday the 30th of August 2021</p>",
+    ],
+)
+def test_extract_html_published_label_far_from_the_heading(meta: str) -> None:
     # past the header window (a long standfirst), the date still counts when labelled "Published"
-    meta = '<div class="info"><h3>Published</h3><p>Monday, August 30, 2021</p></div>'
     html = _FAR_PAGE.format(standfirst=_STANDFIRST, meta=meta, body=_BODY, comments="")
     assert extract_html(html).published == dt.date(2021, 8, 30)
-    # unlabelled, or labelled an update, it does not
-    for other in ("<p>August 30, 2021</p>", "<p>Updated on August 30, 2021</p>"):
-        html = _FAR_PAGE.format(standfirst=_STANDFIRST, meta=other, body=_BODY, comments="")
-        assert extract_html(html).published is None
 
 
-def test_extract_html_posted_label_in_comments_or_prose_is_not_the_date() -> None:
-    comments = '<div class="comments"><p>Jane</p><p>Posted on March 3, 2024</p><p>Great tips!</p></div>'
+@pytest.mark.parametrize(
+    "other",
+    [
+        "<p>August 30, 2021</p>",
+        "<p>Updated on August 30, 2021</p>",
+        "<p>Re-posted on August 30, 2021</p>",
+        "<ul><li>The landlord posted on August 30, 2021 a notice.</li></ul>",
+    ],
+)
+def test_extract_html_unlabelled_or_updated_date_far_from_the_heading_is_not_published(other: str) -> None:
+    html = _FAR_PAGE.format(standfirst=_STANDFIRST, meta=other, body=_BODY, comments="")
+    assert extract_html(html).published is None
+
+
+@pytest.mark.parametrize(
+    "comments",
+    [
+        '<div class="comments"><p>Jane</p><p>Posted on March 3, 2024</p><p>Great tips!</p></div>',
+        '<div id="disqus_thread"><p>Jane</p><p>Posted on March 3, 2024</p></div>',
+        '<ol class="commentlist"><li><p>Posted on March 3, 2024</p><p>Great tips!</p></li></ol>',
+        '<div class="comments"><p>Posted on March 3, <b>2024</b></p></div>',  # the date split in two
+    ],
+)
+def test_extract_html_posted_label_in_comments_is_not_the_date(comments: str) -> None:
     html = _FAR_PAGE.format(standfirst=_STANDFIRST, meta="", body=_BODY, comments=comments)
     assert extract_html(html).published is None
+    # the comment is not read before the page's own metadata either
+    meta = '<meta property="article:published_time" content="2024-06-01T10:00:00Z">'
+    assert extract_html(html.replace("</title>", "</title>" + meta)).published == dt.date(2024, 6, 1)
+
+
+def test_extract_html_date_in_prose_far_from_the_heading_is_not_published() -> None:
     prose = _BODY + " The first guide was published on March 3, 2024 and read widely. " + _BODY
     html = _FAR_PAGE.format(standfirst=_STANDFIRST, meta="", body=prose, comments="")
     assert extract_html(html).published is None
@@ -317,6 +348,14 @@ def test_extract_html_posted_label_in_comments_or_prose_is_not_the_date() -> Non
         ("Unpublished 2024-08-30", None),
         ("Updated 2024-08-30", None),
         ("Published by Jane Doe, August 30, 2024", None),
+        ("Published · August 30, 2024", dt.date(2024, 8, 30)),  # one element
+        ("Posted — Aug. 30, 2024", dt.date(2024, 8, 30)),
+        ("Published on Monday the 30th of August 2024", dt.date(2024, 8, 30)),
+        ("Published monthly, August 30, 2024", None),
+        ("Re-posted on August 30, 2024", None),
+        ("the landlord posted on August 30, 2024 a notice", None),
+        ("Опубликовано: 30 августа 2024", dt.date(2024, 8, 30)),
+        ("закон был опубликовано 30 августа 2024", None),
     ],
 )
 def test_labelled_publication_dates(line: str, day: dt.date | None) -> None:
@@ -355,12 +394,27 @@ def test_extract_html_russian_and_ukrainian_datelines(
     assert extract_html(html).published == day
 
 
-def test_extract_html_originally_published_wins_over_the_dateline() -> None:
-    note = "This article was originally published on 26 Sep 2019 at 4:12pm but has been updated since."
+@pytest.mark.parametrize(
+    ("note", "day"),
+    [
+        (
+            "This article was originally published on 26 Sep 2019 at 4:12pm but has been updated since.",
+            (2019, 9, 26),
+        ),
+        ("Update note: this blog post was first published on the 26th of September 2019.", (2019, 9, 26)),
+        ("</p><p>First published: 26 September 2019</p><p>", (2019, 9, 26)),  # a line of its own
+        (
+            "The rules were first published on 26 September 2019 by the council.",
+            (2022, 9, 30),
+        ),  # not the page
+        ("The video first appeared on 26 Sep 2019 on a local channel.", (2022, 9, 30)),
+    ],
+)
+def test_extract_html_originally_published_wins_over_the_dateline(
+    note: str, day: tuple[int, int, int]
+) -> None:
     html = _HEADER_PAGE.format(dateline="September 30, 2022", body=_BODY + "</p><p>" + note)
-    assert extract_html(html).published == dt.date(2019, 9, 26)
-    html = _HEADER_PAGE.format(dateline="September 30, 2022", body=_BODY)
-    assert extract_html(html).published == dt.date(2022, 9, 30)
+    assert extract_html(html).published == dt.date(*day)
 
 
 def test_extract_html_site_h1_in_nav_is_not_the_title() -> None:

@@ -233,57 +233,81 @@ def header_date(
     return before_h[-1] if before_h else None
 
 
+_AFTER_LABEL = r"\s*[:|·•–—-]?[\s\ue000]*"  # "Published: ", "Posted | ", "Published — "
 # a label saying that the date after it is the publication date ("Published | August 30, 2024",
-# "Posted on", "Publication date:", "Date published:"); written to start with its one letter, which
+# "Posted on:", "Publication date -", "Date published:"); written to start with its one letter, which
 # lets the regex engine skip ahead (a leading \b or alternation makes it ~4x slower on a page)
 _PUBLISHED_LABEL = re.compile(
-    r"(?i)p(?:ublish(?:ed)?|ublication|osted)(?:\s+date)?(?:\s+(?:on|at))?\s*:?[\s\ue000]*"
+    r"(?i)p(?:ublish(?:ed)?|ublication|osted)(?:\s+date)?(?:\s+(?:on|at))?" + _AFTER_LABEL
 )
-# a sentence saying when the piece first appeared ("This article was originally published on 26 Sep 2019")
 # the same in Russian and Ukrainian ("Опубликовано: 5 февраля 2026", "Дата публікації | 5 лютого 2026")
-_CY_PUBLISHED_LABEL = re.compile(r"(?i)(?:опубл[иі]ковано|дата\s+публ[иі]кац[иі][иії])\s*:?[\s\ue000]*")
+_CY_PUBLISHED_LABEL = re.compile(r"(?i)(?:опубл[иі]ковано|дата\s+публ[иі]кац[иі][иії])" + _AFTER_LABEL)
+# a sentence saying when the piece first appeared ("This article was originally published on 26 Sep 2019")
 _ORIGINALLY = re.compile(
-    r"(?i)\b(?:originally|first)\s+(?:published|posted|appeared)(?:\s+(?:on|in))?(?:\s+the)?\s*:?\s*"
+    r"(?i)\b(?:originally|first)\s+(?:published|posted|appeared)(?:\s+(?:on|in))?" + _AFTER_LABEL
 )
 _ORIGINALLY_HINT = re.compile(r"(?:originally|first)[\s\ue000]+(?:published|posted|appeared)")  # lower case
-# what may stand between such a label and its date ("Published on the 3rd ...", "Posted: Monday, ...")
-_LEAD = re.compile(r"(?i)(?:the\s+|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[\s\ue000]+)?")
+# ... said of the page itself ("This article was", "The blog post has been"), not of something it reports
+_ITSELF = re.compile(
+    r"(?i)\b(?:this|the)\s+(?:[\w-]+\s+){0,2}(?:article|story|post|piece|page|interview|report|essay|column|"
+    r"op-ed|guide|review|analysis|version|newsletter|feature)\s+(?:was|has\s+been|is)\s*$"
+)
+# what may open a line before a lower-case label ("Date published:", "first published on")
+_LINE_OPENING = re.compile(r"(?i)\s*(?:(?:date|first|originally)\s+)?")
+# what may stand between such a label and its date ("Posted: Monday, ...", "Published on the 3rd ...")
+_LEAD = re.compile(
+    r"(?i)(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)"
+    r"\.?,?[\s\ue000]+)?(?:the\s+)?"
+)
 
 
-def _dates_after(rx: re.Pattern[str], text: str, known: frozenset[dt.date]) -> list[tuple[int, dt.date]]:
-    """(offset, date) of each date written right after a match of label ``rx`` (at the start of a
-    word) in ``text``."""
+def _dates_after(
+    rx: re.Pattern[str], text: str, known: frozenset[dt.date], heading: bool = False
+) -> list[tuple[int, int, dt.date]]:
+    """(label offset, date offset, date) of each date written right after a match of label ``rx``
+    (at the start of a word) in ``text``. With ``heading``, only labels written as one ("Posted on",
+    "PUBLISHED") or opening their line count, not a verb in a sentence ("the landlord posted on ...").
+    """
     out = []
     for m in rx.finditer(text):
-        if m.start() and text[m.start() - 1].isalnum():  # "unpublished"
+        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "-"):  # "unpublished"
             continue
+        line = text[text.rfind("\ue000", 0, m.start()) + 1 : m.start()]  # its line up to the label
+        if heading and text[m.start()].islower() and not _LINE_OPENING.fullmatch(line):
+            continue  # a verb in a sentence, not a label
         for off, d in dates_in(text[m.end() : m.end() + 50], known)[:1]:
             if _LEAD.fullmatch(text[m.end() : m.end() + off]):
-                out.append((m.end() + off, d))
+                out.append((m.start(), m.end() + off, d))
     return out
 
 
 def labelled_dates(hd: Header, known: frozenset[dt.date] = frozenset()) -> list[dt.date]:
     """Dates labelled as the publication date anywhere on the page, each in a short line of its own
-    ("Published | August 30, 2024", "Posted on Nov 21, 2018"), those after the main heading first.
-
-    For pages that print their date further from the heading than ``header_date`` looks (after a
-    standfirst, a share bar, a newsletter box). A date labelled an update is not one of them.
+    ("Published | August 30, 2024", "Posted on Nov 21, 2018", "Опубликовано: 5 февраля 2026"), those
+    after the main heading first. A date labelled an update is not one of them.
     """
-    found = _dates_after(_PUBLISHED_LABEL, hd.text, known)
+    found = _dates_after(_PUBLISHED_LABEL, hd.text, known, heading=True)
     if "публ" in hd.text or "ПУБЛ" in hd.text:
-        found = sorted(found + _dates_after(_CY_PUBLISHED_LABEL, hd.text, known))
-    found = [(off, d) for off, d in found if _short_block(hd.text, off)]
+        found = sorted(found + _dates_after(_CY_PUBLISHED_LABEL, hd.text, known, heading=True))
+    found = [(off, d) for _, off, d in found if _short_block(hd.text, off)]
     start = max(hd.end, 0)
     return [d for off, d in found if off >= start] + [d for off, d in found if off < start]
 
 
 def originally_published(hd: Header, known: frozenset[dt.date] = frozenset()) -> list[dt.date]:
-    """Dates the page states the piece first appeared on ("originally published on 26 Sep 2019 and
-    updated on ..."): the publication date of a page updated or republished since."""
+    """Dates the page states it first appeared on: a sentence about the page itself ("This article
+    was originally published on 26 Sep 2019 and has been updated since") or a line of its own
+    ("First published: 26 September 2019"). Dates other things first appeared on ("the rules were
+    first published on ...") are not among them.
+    """
     if not _ORIGINALLY_HINT.search(hd.text.lower()):  # a first look, ~4x cheaper than _ORIGINALLY's
         return []
-    return [d for _, d in _dates_after(_ORIGINALLY, plain_text(hd), known)]
+    return [
+        d
+        for start, off, d in _dates_after(_ORIGINALLY, hd.text, known)
+        if _ITSELF.search(hd.text[max(0, start - 80) : start])
+        or (_short_block(hd.text, start, 60) and _short_block(hd.text, off, 60))
+    ]
 
 
 _NAME_TOK = r"(?:[A-Z][\w'’.-]*|[A-Z]\.)"

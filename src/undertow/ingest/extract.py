@@ -389,7 +389,11 @@ def _published(
 
 
 _MODIFIED_CLASS = re.compile(r"(?i)modif|updat")
-_ASIDE_CLASS = re.compile(r"(?i)(?:^|[\s_-])(?:comments?|related|footer|widget)(?:$|[\s_-])")
+# classes and ids of comment threads, sidebars, "related"/"read next" lists, footers and widgets
+_ASIDE_CLASS = re.compile(
+    r"(?i)(?:^|[\s_-])(?:comments?|commentlist|disqus|related\w*|discussion|footer|widget|more-stories|"
+    r"recommended|read-next|most-read)(?:$|[\s_-])"
+)
 
 
 def _labelled_update(el: Any) -> bool:
@@ -486,25 +490,34 @@ def _visible_rx(d: dt.date) -> re.Pattern[str]:
     )
 
 
-def _stated_date(
-    hd: _header.Header, tree: Any, known: frozenset[dt.date], structured: dt.date | None
+def _page_date(
+    hd: _header.Header, tree: Any, url: str | None, known: frozenset[dt.date], structured: dt.date | None
 ) -> dt.date | None:
-    """The publication date the page states in words, if any: "originally published on ..." first
-    (the page says it was updated or republished since), else the dateline next to the main heading
-    (``_header.header_date``), else a date labelled "Published"/"Posted on" elsewhere. A stated date
-    counts only when it is shown outside comments, sidebars, footers and "related" lists.
+    """The page's publication date (see the module docstring), from the first of:
+
+    1. a statement that the page first appeared on a day ("This article was originally published on
+       26 Sep 2019 and has been updated since");
+    2. the dateline beside the main heading (``_header.header_date``);
+    3. htmldate or the structured metadata, corroborated (``_choose_date``);
+    4. a date labelled "Published"/"Posted on" in a short line further from the heading.
+
+    Dates from 1 and 4 count only when some element outside comments, sidebars, footers and
+    "related" lists holds the whole date (``_shown`` with ``split=False``).
     """
-    text = ""
+    text = ""  # the page's visible text, built when first needed
     for d in _header.originally_published(hd, known):
         text = text or _header.plain_text(hd)
-        if _plausible(d) and _shown(d, text, tree):
+        if _plausible(d) and _shown(d, text, tree, split=False):
             return d
     d = _header.header_date(hd, known, structured)
     if d is not None and _plausible(d):
         return d
+    text = text or _header.plain_text(hd)
+    d = _choose_date(text, tree, url, structured)
+    if d is not None:
+        return d
     for d in _header.labelled_dates(hd, known):
-        text = text or _header.plain_text(hd)
-        if _plausible(d) and _shown(d, text, tree):
+        if _plausible(d) and _shown(d, text, tree, split=False):
             return d
     return None
 
@@ -536,11 +549,11 @@ def _choose_date(text: str, tree: Any, url: str | None, structured: dt.date | No
 _NO_TEXT = {"script", "style", "noscript", "template"}
 
 
-def _shown(d: dt.date, text: str, tree: Any) -> bool:
+def _shown(d: dt.date, text: str, tree: Any, split: bool = True) -> bool:
     """Whether ``d`` is written in the visible ``text`` and not only inside asides (``_in_aside``).
 
     Where no single element's text holds the date (it is split across elements), the visible text
-    decides alone.
+    decides alone, unless ``split`` is False.
     """
     rx = _visible_rx(d)
     if rx.search(text) is None:
@@ -554,7 +567,7 @@ def _shown(d: dt.date, text: str, tree: Any) -> bool:
         if not _in_aside(node):
             return True
         seen = True
-    return not seen
+    return split and not seen
 
 
 # =========================================================================== title / author
@@ -1259,9 +1272,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     structured = _published(tree, page_url or url, objs, metas)
     modified = _modified(objs, metas)
     known = frozenset(d for d in (structured, _date_from_url(page_url or url)) if d) | modified
-    published = _stated_date(hd, tree, known, structured)
-    if published is None:
-        published = _choose_date(_header.plain_text(hd), tree, page_url or url, structured)
+    published = _page_date(hd, tree, page_url or url, known, structured)
     section = _section(tree, objs, md)
     _drop_inert(tree)
     doc = trafilatura.bare_extraction(
