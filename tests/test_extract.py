@@ -384,6 +384,33 @@ def test_extract_html_russian_and_ukrainian_datelines(
     assert extract_html(html).published == day
 
 
+@pytest.mark.parametrize("masthead", ["Сегодня: 7 декабря 2026", "Today is Monday, December 7, 2026"])
+def test_extract_html_todays_date_in_the_masthead_is_not_published(masthead: str) -> None:
+    html = _HEADER_PAGE.format(dateline="", body=_BODY).replace(
+        '<meta property="article:published_time" content="2019-03-01T10:00:00Z">', ""
+    )
+    html = html.replace("<nav>", f"<div class='top'>{masthead}</div><nav>")
+    assert extract_html(html).published is None
+    # the same date, unlabelled, is the dateline
+    assert extract_html(html.replace(masthead, "December 7, 2026")).published == dt.date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "shown"),
+    [
+        ("<p>Published: March 14, 2026</p>", True),
+        ("<p>Today: March 14, 2026</p>", False),
+        ("<div><h3>Today's hours</h3><p>March 14, 2026</p></div>", False),
+        ("<div class='comments'><p>March 14, 2026</p></div>", False),
+    ],
+)
+def test_shown_date(snippet: str, shown: bool) -> None:
+    from undertow.ingest.extract import _shown, parse_html
+
+    html = f"<html><body><h1>Garden notes</h1>{snippet}<p>{_BODY}</p></body></html>"
+    assert _shown(dt.date(2026, 3, 14), "March 14, 2026", parse_html(html)) is shown
+
+
 @pytest.mark.parametrize(
     ("note", "day"),
     [

@@ -192,6 +192,9 @@ def _short_block(text: str, off: int, limit: int = 120) -> bool:
 
 
 _COPYRIGHT = re.compile(r"(?i)(?:©|\(c\)|copyright)\s*$")
+# a label before a date saying it is today's ("Today's hours:", "Сегодня", "Сьогодні"): the day the page
+# was read, not the day it was published
+TODAY = re.compile(r"(?i)(?:\btoday(?:['’]s)?\b|сегодня|сьогодні)[^.\d]{0,25}$")
 
 
 # a label before a date saying it is an update ("Last updated:", "Обновлено", "Оновлено", "Изменено")
@@ -219,7 +222,12 @@ def header_date(
     hi = min(len(hd.text), hd.end + after)
     window = hd.text[lo:hi]
     found = [(lo + off, d) for off, d in dates_in(window, known) if _short_block(hd.text, lo + off)]
-    found = [(off, d) for off, d in found if not _COPYRIGHT.search(hd.text[max(0, off - 12) : off])]
+    found = [
+        (off, d)
+        for off, d in found
+        if not _COPYRIGHT.search(hd.text[max(0, off - 12) : off])
+        and not TODAY.search(hd.text[max(0, off - 30) : off])
+    ]
     tagged = [(off, d, UPDATED.search(hd.text[max(0, off - 30) : off]) is not None) for off, d in found]
     if any(not upd for _, _, upd in tagged):
         tagged = [t for t in tagged if not t[2]]

@@ -396,18 +396,23 @@ _ASIDE_CLASS = re.compile(
 )
 
 
-def _labelled_update(el: Any) -> bool:
-    """Whether the text just before element ``el`` labels it an update ("Last updated <time>")."""
+def _text_before(el: Any) -> str:
+    """The last 40 characters of text before element ``el`` in its parent."""
     parent = el.getparent()
     if parent is None:
-        return False
+        return ""
     before = [parent.text or ""]
     for sib in parent:
         if sib is el:
             break
         before.append(_text_of(sib) if isinstance(sib.tag, str) else "")
         before.append(sib.tail or "")
-    return _header.UPDATED.search("".join(before)[-40:]) is not None
+    return " ".join(before)[-40:]
+
+
+def _labelled_update(el: Any) -> bool:
+    """Whether the text just before element ``el`` labels it an update ("Last updated <time>")."""
+    return _header.UPDATED.search(_text_before(el)) is not None
 
 
 def _in_aside(el: Any) -> bool:
@@ -550,7 +555,8 @@ _NO_TEXT = {"script", "style", "noscript", "template"}
 
 
 def _shown(d: dt.date, text: str, tree: Any, split: bool = True) -> bool:
-    """Whether ``d`` is written in the visible ``text`` and not only inside asides (``_in_aside``).
+    """Whether ``d`` is written in the visible ``text`` and not only inside asides (``_in_aside``) or
+    as today's date ("Today's hours | March 14, 2026": the crawl day, not the page's).
 
     Where no single element's text holds the date (it is split across elements), the visible text
     decides alone, unless ``split`` is False.
@@ -562,11 +568,15 @@ def _shown(d: dt.date, text: str, tree: Any, split: bool = True) -> bool:
     for part in tree.xpath(f"//body//text()[contains(., '{d.year}')]"):
         el = part.getparent()
         node = el if part.is_text else el.getparent()
-        if node is None or (part.is_text and el.tag in _NO_TEXT) or not rx.search(part):
+        m = rx.search(part)
+        if node is None or (part.is_text and el.tag in _NO_TEXT) or m is None:
             continue
-        if not _in_aside(node):
-            return True
         seen = True
+        before = part[: m.start()]
+        if len(before.strip()) < 10:  # the label, if any, is the text before this text node
+            before = (_text_before(el) if part.is_text else _text_of(el)) + " " + before
+        if not _in_aside(node) and not _header.TODAY.search(before[-40:]):
+            return True
     return split and not seen
 
 
