@@ -48,6 +48,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from undertow.ingest import _header  # noqa: E402
 from undertow.ingest import extract as E  # noqa: E402
 
 ABSENT = "gold date written nowhere in the page"
@@ -59,19 +60,6 @@ OTHER = "other"
 SHOWN = "page shows the date we output"
 ONE_DAY = dt.timedelta(days=1)
 HIDDEN = "date only in the page's metadata"
-
-
-def _visible(tree: Any) -> str:
-    body = tree.find(".//body")
-    if body is None:
-        return ""
-    skip = {"script", "style", "noscript", "template"}
-    parts = [
-        t
-        for t in body.xpath(".//text()")
-        if not (t.is_text and isinstance(t.getparent().tag, str) and t.getparent().tag in skip)
-    ]
-    return " ".join(" ".join(parts).split())
 
 
 def _written(d: dt.date, text: str) -> bool:
@@ -89,7 +77,7 @@ def audit_page(args: tuple[str, str, str | None, str | None]) -> dict[str, Any]:
     metas = E._meta_tags(tree) if tree is not None else {}
     declared = E._published(tree, url, objs, metas) if tree is not None else None
     modified = E._modified(objs, metas) if tree is not None else frozenset()
-    text = _visible(tree) if tree is not None else ""
+    text = _header.plain_text(_header.visible_text(tree, None)) if tree is not None else ""
     gold = dt.date.fromisoformat(gold_s) if gold_s and len(gold_s) == 10 else None
     rec: dict[str, Any] = {
         "id": pid,

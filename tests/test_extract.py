@@ -1212,3 +1212,26 @@ def test_repair_is_trafilaturas_repair_faulty_html(parts: list[str]) -> None:
 
     page = "".join(parts)
     assert _repair(page, page[:50].lower()) == repair_faulty_html(page, page[:50].lower())
+
+
+_PIECE = st.text(alphabet="ab ", max_size=25)
+
+
+@given(parent_text=_PIECE, siblings=st.lists(st.tuples(_PIECE, _PIECE), max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_text_before_is_the_last_40_characters_before_the_element(
+    parent_text: str, siblings: list[tuple[str, str]]
+) -> None:
+    # read backwards and stopped early, it equals joining everything before the element
+    from lxml import etree
+
+    from undertow.ingest.extract import _text_before
+
+    parent = etree.Element("div")
+    parent.text = parent_text
+    for text, tail in siblings:
+        sib = etree.SubElement(parent, "span")
+        sib.text, sib.tail = text, tail
+    el = etree.SubElement(parent, "time")
+    expected = [parent_text] + [piece for text, tail in siblings for piece in (" ".join(text.split()), tail)]
+    assert _text_before(el) == " ".join(expected)[-40:]

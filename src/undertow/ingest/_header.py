@@ -280,9 +280,10 @@ def _dates_after(
     for m in rx.finditer(text):
         if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "-"):  # "unpublished"
             continue
-        line = text[text.rfind("\ue000", 0, m.start()) + 1 : m.start()]  # its line up to the label
-        if heading and text[m.start()].islower() and not _LINE_OPENING.fullmatch(line):
-            continue  # a verb in a sentence, not a label
+        if heading and text[m.start()].islower():
+            line = text[text.rfind("\ue000", 0, m.start()) + 1 : m.start()]  # its line up to the label
+            if not _LINE_OPENING.fullmatch(line):
+                continue  # a verb in a sentence, not a label
         for off, d in dates_in(text[m.end() : m.end() + 50], known)[:1]:
             if _LEAD.fullmatch(text[m.end() : m.end() + off]):
                 out.append((m.start(), m.end() + off, d))

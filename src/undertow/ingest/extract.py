@@ -10,17 +10,18 @@ Interface used by the rest of undertow (owned by this module):
   dropped, title/author/section lines recognised, dateline prefix removed).
 
 Body text is always paragraphs separated by a blank line. ``published`` is only set from evidence
-of a publication date: first what the page states ("originally published on 26 Sep 2019"; the
-dateline a reader sees next to the main heading, a short line such as "Updated March 5, 2024", where
-an "Updated" line gives way to an unlabelled date beside it, else to an earlier published date in
-the metadata; a date labelled "Published"/"Posted on" further down), else structured metadata, a
-dated URL or a dated ``<time>`` in the article header, corroborated by htmldate or shown on the
-page outside comments, sidebars, footers and "related" lists; never from crawl time, a date in the
-prose or a ``<time>`` marked or labelled as a modification. The title is the main ``<h1>`` when it agrees with
-og:title/``<title>``; the author comes from the page's metadata (the article's own JSON-LD object
-when trafilatura merged several; the site itself dropped when listed beside people), else a visible
-byline ("By Jane Doe and John Roe"), JSON-LD Person names, a person's name in an element marked as
-the author, or a one-word meta author (a handle) (see ``_header``).
+of a publication date (``_page_date``, docs/dates.md): a statement that the page first appeared on
+a day ("This article was originally published on 26 Sep 2019"), else the dateline a reader sees
+next to the main heading (an "Updated" line gives way to an unlabelled date beside it, else to an
+earlier published date in the metadata), else htmldate or structured metadata (a dated URL, a dated
+``<time>`` in the article header) corroborated by each other or shown on the page outside comments,
+footers and "related" lists, else a date labelled "Published"/"Posted on" further down; never from
+crawl time, a date labelled as today's, a date in the prose or a ``<time>`` marked or labelled as a
+modification. The title is the main ``<h1>`` when it agrees with og:title/``<title>``; the author
+comes from the page's metadata (the article's own JSON-LD object when trafilatura merged several;
+the site itself dropped when listed beside people), else a visible byline ("By Jane Doe and John
+Roe"), JSON-LD Person names, a person's name in an element marked as the author, or a one-word meta
+author (a handle) (see ``_header``).
 How this compares with plain trafilatura: ``bench/extraction.py``.
 """
 
@@ -397,17 +398,22 @@ _ASIDE_CLASS = re.compile(
 
 
 def _text_before(el: Any) -> str:
-    """The last 40 characters of text before element ``el`` in its parent."""
+    """The last 40 characters of text before element ``el`` in its parent (its preceding siblings'
+    texts and tails, then the parent's own text, read backwards until 40 are there)."""
     parent = el.getparent()
     if parent is None:
         return ""
-    before = [parent.text or ""]
-    for sib in parent:
-        if sib is el:
+    pieces: list[str] = []  # nearest first
+    size = -1  # length of the pieces joined by spaces
+    for sib in el.itersiblings(preceding=True):
+        for piece in (sib.tail or "", _text_of(sib) if isinstance(sib.tag, str) else ""):
+            pieces.append(piece)
+            size += len(piece) + 1
+        if size >= 40:
             break
-        before.append(_text_of(sib) if isinstance(sib.tag, str) else "")
-        before.append(sib.tail or "")
-    return " ".join(before)[-40:]
+    else:
+        pieces.append(parent.text or "")
+    return " ".join(reversed(pieces))[-40:]
 
 
 def _labelled_update(el: Any) -> bool:
@@ -572,10 +578,12 @@ def _shown(d: dt.date, text: str, tree: Any, split: bool = True) -> bool:
         if node is None or (part.is_text and el.tag in _NO_TEXT) or m is None:
             continue
         seen = True
+        if _in_aside(node):
+            continue
         before = part[: m.start()]
         if len(before.strip()) < 10:  # the label, if any, is the text before this text node
             before = (_text_before(el) if part.is_text else _text_of(el)) + " " + before
-        if not _in_aside(node) and not _header.TODAY.search(before[-40:]):
+        if not _header.TODAY.search(before[-40:]):
             return True
     return split and not seen
 
